@@ -1,0 +1,12 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  var toggle = document.querySelector("[data-nav-toggle]");
+  if (toggle) {
+    var target = document.getElementById(toggle.getAttribute("aria-controls"));
+    toggle.addEventListener("click", function () {
+      var open = target.classList.toggle("show");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+})();

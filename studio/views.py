@@ -1,0 +1,114 @@
+import email
+import email.policy
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import services
+from .forms import ContactForm
+from .health import run_checks
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "studio/home.html", home_context())
+
+
+def home_context() -> dict:
+    """What other apps contribute to the home page, when they are installed."""
+    context: dict = {"session_types": [], "latest_posts": []}
+    try:
+        from bookings.selectors import home_session_types
+    except ImportError:
+        pass
+    else:
+        context["session_types"] = home_session_types()
+    try:
+        from blog.selectors import latest_posts
+    except ImportError:
+        pass
+    else:
+        context["latest_posts"] = latest_posts()
+    return context
+
+
+@require_GET
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "studio/about.html")
+
+
+@require_GET
+def services_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "studio/services.html", home_context())
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "studio/privacy.html")
+
+
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest) -> HttpResponse:
+    form = ContactForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            services.contact_message_submit(**form.cleaned_data)
+            messages.success(
+                request, "Thank you — your message is on its way. We reply within a day."
+            )
+            return redirect("contact")
+        return render(request, "studio/contact.html", {"form": form}, status=400)
+    return render(request, "studio/contact.html", {"form": form})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = run_checks()
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def _outbox_files() -> list[Path]:
+    folder = Path(settings.MAILERS["default"]["OPTIONS"]["file_path"])
+    return sorted(folder.glob("*.log"), key=lambda path: path.stat().st_mtime, reverse=True)
+
+
+def _parse_outbox_file(path: Path) -> list[dict]:
+    """The file backend writes one or more messages separated by a line of dashes."""
+    parsed = []
+    for chunk in path.read_text(errors="replace").split("-" * 79):
+        if not chunk.strip():
+            continue
+        message = email.message_from_string(chunk.strip(), policy=email.policy.default)
+        html = message.get_body(preferencelist=("html",))
+        text = message.get_body(preferencelist=("plain",))
+        parsed.append(
+            {
+                "subject": message["subject"],
+                "to": message["to"],
+                "from": message["from"],
+                "date": message["date"],
+                "text": text.get_content() if text else "",
+                "html": html.get_content() if html else "",
+            }
+        )
+    return parsed
+
+
+@never_cache
+@require_GET
+def dev_outbox(request: HttpRequest) -> HttpResponse:
+    """DEBUG only: the messages the site has sent, as their recipients see them."""
+    if not settings.DEBUG:
+        raise Http404
+    sent = [message for path in _outbox_files()[:50] for message in _parse_outbox_file(path)]
+    return render(request, "studio/dev_outbox.html", {"sent": sent})

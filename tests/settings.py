@@ -1,0 +1,24 @@
+"""Test settings: the production settings module with test-only switches on top."""
+
+import os
+
+# Values the production settings insist on; tests supply harmless ones.
+os.environ.setdefault("SECRET_KEY", "tests-only-" + "x7Qp2vLm9" * 6)
+os.environ.setdefault("EMAIL_HOST", "127.0.0.1")
+os.environ.setdefault("CACHE_KEY_PREFIX", "tests")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server with Playwright
+
+from studio.settings import *  # noqa: F403
+from studio.settings import STORAGES
+
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tasks run in-process unless a test starts a real worker (tests/conftest.py: celery_worker).
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("TEST_CELERY_EAGER", "true") == "true"
+CELERY_TASK_EAGER_PROPAGATES = True
