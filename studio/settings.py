@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "studio.middleware.StudioTimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -285,6 +286,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {
         "task": "studio.tasks.beat_heartbeat",
+        "schedule": timedelta(minutes=1),
+    },
+    "bookings-expire-lapsed-holds": {
+        "task": "bookings.tasks.bookings_expire_lapsed",
         "schedule": timedelta(minutes=1),
     },
     "contact-messages-sweep": {

@@ -1,0 +1,371 @@
+"""Every change to a booking's state, each one transaction.
+
+Transitions succeed only from the expected state, so callers (views, admin actions, webhooks,
+tasks) can retry or race safely. The exclusion constraint `booking_no_overlap` is the final
+word on overlaps; the checks here give clear messages and enforce the rules it cannot express
+(working hours, time off, notice, horizon, daily cap) under a lock on the photographer's row.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.utils import timezone
+
+from .models import (
+    HOLD_DURATION,
+    Booking,
+    BookingEvent,
+    CancellationPolicy,
+    Photographer,
+    SessionType,
+)
+from .selectors import find_slot
+
+Status = Booking.Status
+
+
+class BookingError(Exception):
+    """A refused action; the message is written for the person who asked."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class SlotUnavailable(BookingError):
+    pass
+
+
+class TransitionRefused(BookingError):
+    pass
+
+
+SLOT_TAKEN = "That time was just booked — please pick another."
+
+
+@dataclass(frozen=True)
+class ClientDetails:
+    name: str
+    email: str
+    phone: str
+    notes: str = ""
+
+
+def _record(booking: Booking, *, from_status: str, actor: str, note: str = "") -> None:
+    BookingEvent.objects.create(
+        booking=booking, from_status=from_status, to_status=booking.status, actor=actor, note=note
+    )
+
+
+def _blocked_range(session_type: SessionType, start: datetime, end: datetime) -> DateTimeTZRange:
+    return DateTimeTZRange(
+        start - timedelta(minutes=session_type.buffer_before_minutes),
+        end + timedelta(minutes=session_type.buffer_after_minutes),
+        "[)",
+    )
+
+
+def _expire_lapsed_overlapping(photographer_id: int, blocked: DateTimeTZRange, now: datetime):
+    lapsed = list(
+        Booking.objects.select_for_update().filter(
+            photographer_id=photographer_id,
+            status=Status.HELD,
+            hold_expires_at__lte=now,
+            blocked__overlap=blocked,
+        )
+    )
+    for booking in lapsed:
+        booking.status = Status.EXPIRED
+        booking.save(update_fields=["status", "updated_at"])
+        _record(booking, from_status=Status.HELD, actor="system", note="hold lapsed")
+
+
+def _candidates(session_type: SessionType, photographer: Photographer | None):
+    if photographer is not None:
+        return [photographer.pk]
+    return list(
+        session_type.photographers.filter(active=True)
+        .order_by("order", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def booking_create_hold(
+    *,
+    session_type: SessionType,
+    start: datetime,
+    photographer: Photographer | None,
+    client: ClientDetails,
+    intake_answers: dict[str, str],
+    policy: CancellationPolicy,
+    now: datetime | None = None,
+) -> Booking:
+    """Hold a free slot for HOLD_DURATION while the client pays the deposit.
+
+    With `photographer=None` ("any available") the first photographer free at that time takes it.
+    """
+    now = now or timezone.now()
+    for photographer_id in _candidates(session_type, photographer):
+        # The lock serialises holds per photographer, so the daily cap and the other
+        # rules are checked against a calendar nobody else is changing.
+        locked = Photographer.objects.select_for_update().get(pk=photographer_id)
+        slot = find_slot(session_type=session_type, start=start, photographer=locked, now=now)
+        if slot is None:
+            continue
+        blocked = _blocked_range(session_type, slot.start, slot.end)
+        _expire_lapsed_overlapping(locked.pk, blocked, now)
+        try:
+            with transaction.atomic():
+                booking = Booking.objects.create(
+                    session_type=session_type,
+                    photographer=locked,
+                    status=Status.HELD,
+                    starts_at=slot.start,
+                    ends_at=slot.end,
+                    blocked=blocked,
+                    hold_expires_at=now + HOLD_DURATION,
+                    client_name=client.name,
+                    client_email=client.email,
+                    client_phone=client.phone,
+                    notes=client.notes,
+                    intake_answers=intake_answers,
+                    price_amount=session_type.price_amount,
+                    deposit_amount=session_type.deposit_amount,
+                    currency=session_type.currency,
+                    policy=policy,
+                    policy_accepted_at=now,
+                )
+        except IntegrityError:
+            continue
+        _record(booking, from_status="", actor="client")
+        return booking
+    raise SlotUnavailable(SLOT_TAKEN)
+
+
+@transaction.atomic
+def booking_confirm(*, booking: Booking, actor: str = "system", note: str = "") -> Booking:
+    """Confirm a held booking once its deposit is paid. Idempotent.
+
+    A payment can arrive after its hold lapsed: the booking is then confirmed only if its
+    time is still free, otherwise SlotUnavailable is raised (and the caller refunds).
+    """
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.status == Status.CONFIRMED:
+        return booking
+    if booking.status not in (Status.HELD, Status.EXPIRED):
+        raise TransitionRefused(
+            f"A booking that is {booking.get_status_display().lower()} cannot be confirmed."
+        )
+    previous = booking.status
+    booking.status = Status.CONFIRMED
+    booking.confirmed_at = timezone.now()
+    booking.hold_expires_at = None
+    try:
+        with transaction.atomic():
+            booking.save(update_fields=["status", "confirmed_at", "hold_expires_at", "updated_at"])
+    except IntegrityError as error:
+        raise SlotUnavailable(SLOT_TAKEN) from error
+    _record(booking, from_status=previous, actor=actor, note=note)
+    return booking
+
+
+@transaction.atomic
+def booking_expire(*, booking: Booking, now: datetime | None = None) -> bool:
+    """Release a lapsed hold. Returns whether this call expired it."""
+    now = now or timezone.now()
+    updated = Booking.objects.filter(
+        pk=booking.pk, status=Status.HELD, hold_expires_at__lte=now
+    ).update(status=Status.EXPIRED, updated_at=now)
+    if updated:
+        booking.refresh_from_db()
+        _record(booking, from_status=Status.HELD, actor="system", note="hold lapsed")
+    return bool(updated)
+
+
+def bookings_expire_lapsed(*, now: datetime | None = None, batch: int = 500) -> list[int]:
+    """Expire every lapsed hold (the periodic sweep). Returns the expired bookings' ids."""
+    now = now or timezone.now()
+    expired: list[int] = []
+    with transaction.atomic():
+        lapsed = list(
+            Booking.objects.select_for_update(skip_locked=True).filter(
+                status=Status.HELD, hold_expires_at__lte=now
+            )[:batch]
+        )
+        for booking in lapsed:
+            booking.status = Status.EXPIRED
+            booking.save(update_fields=["status", "updated_at"])
+            _record(booking, from_status=Status.HELD, actor="system", note="hold lapsed")
+            expired.append(booking.pk)
+    return expired
+
+
+def refund_is_due(booking: Booking, now: datetime) -> bool:
+    """Cancelling now, inside the accepted policy's refund window?"""
+    return now <= booking.starts_at - timedelta(hours=booking.policy.refund_cutoff_hours)
+
+
+def client_may_cancel(booking: Booking, now: datetime) -> bool:
+    return booking.status == Status.CONFIRMED and now < booking.starts_at
+
+
+def client_may_reschedule(booking: Booking, now: datetime) -> bool:
+    cutoff = booking.starts_at - timedelta(hours=booking.policy.reschedule_cutoff_hours)
+    return booking.status == Status.CONFIRMED and now <= cutoff
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    booking: Booking
+    refund_due: bool
+
+
+@transaction.atomic
+def booking_cancel(
+    *,
+    booking: Booking,
+    actor: str,
+    refund: bool | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Cancellation:
+    """Cancel a held or confirmed booking.
+
+    `refund=None` applies the policy the client accepted; staff may pass True or False.
+    The refund itself goes out after commit (bookings.payments).
+    """
+    now = now or timezone.now()
+    booking = Booking.objects.select_for_update().select_related("policy").get(pk=booking.pk)
+    if booking.status not in (Status.HELD, Status.CONFIRMED):
+        raise TransitionRefused(f"This booking is already {booking.get_status_display().lower()}.")
+    if actor == "client" and not client_may_cancel(booking, now):
+        raise TransitionRefused("This session can no longer be cancelled online; please call us.")
+    refund_due = refund_is_due(booking, now) if refund is None else refund
+    previous = booking.status
+    booking.status = Status.CANCELLED
+    booking.cancelled_at = now
+    booking.hold_expires_at = None
+    booking.save(update_fields=["status", "cancelled_at", "hold_expires_at", "updated_at"])
+    _record(booking, from_status=previous, actor=actor, note=reason)
+    if refund_due:
+        from .payments import deposit_refund
+
+        deposit_refund(booking=booking)
+    return Cancellation(booking=booking, refund_due=refund_due)
+
+
+@transaction.atomic
+def booking_reschedule(
+    *,
+    booking: Booking,
+    start: datetime,
+    actor: str,
+    photographer: Photographer | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Move a confirmed booking to another free slot; its revision goes up by one."""
+    now = now or timezone.now()
+    booking = (
+        Booking.objects.select_for_update()
+        .select_related("policy", "session_type")
+        .get(pk=booking.pk)
+    )
+    if booking.status != Status.CONFIRMED:
+        raise TransitionRefused("Only a confirmed booking can be moved.")
+    if actor == "client" and not client_may_reschedule(booking, now):
+        raise TransitionRefused("This session can no longer be moved online; please call us.")
+    session_type = booking.session_type
+    candidates = (
+        [photographer.pk]
+        if photographer
+        else (
+            [booking.photographer_id]
+            + [pk for pk in _candidates(session_type, None) if pk != booking.photographer_id]
+        )
+    )
+    previous_start = booking.starts_at
+    for photographer_id in candidates:
+        locked = Photographer.objects.select_for_update().get(pk=photographer_id)
+        slot = find_slot(
+            session_type=session_type,
+            start=start,
+            photographer=locked,
+            now=now,
+            exclude_booking_id=booking.pk,
+        )
+        if slot is None:
+            continue
+        blocked = _blocked_range(session_type, slot.start, slot.end)
+        _expire_lapsed_overlapping(locked.pk, blocked, now)
+        booking.photographer = locked
+        booking.starts_at, booking.ends_at, booking.blocked = slot.start, slot.end, blocked
+        booking.revision += 1
+        try:
+            with transaction.atomic():
+                booking.save(
+                    update_fields=[
+                        "photographer",
+                        "starts_at",
+                        "ends_at",
+                        "blocked",
+                        "revision",
+                        "updated_at",
+                    ]
+                )
+        except IntegrityError:
+            booking.refresh_from_db()
+            continue
+        _record(
+            booking,
+            from_status=Status.CONFIRMED,
+            actor=actor,
+            note=f"moved from {previous_start.isoformat()}",
+        )
+        return booking
+    raise SlotUnavailable(SLOT_TAKEN)
+
+
+def _finish(booking: Booking, *, to_status: str, actor: str, now: datetime | None) -> Booking:
+    now = now or timezone.now()
+    updated = Booking.objects.filter(
+        pk=booking.pk, status=Status.CONFIRMED, starts_at__lte=now
+    ).update(status=to_status, updated_at=now)
+    booking.refresh_from_db()
+    if not updated:
+        if booking.status == to_status:
+            return booking
+        raise TransitionRefused(
+            "Only a confirmed session that has started can be marked completed or no-show."
+        )
+    _record(booking, from_status=Status.CONFIRMED, actor=actor)
+    return booking
+
+
+@transaction.atomic
+def booking_mark_completed(*, booking: Booking, actor: str, now: datetime | None = None):
+    return _finish(booking, to_status=Status.COMPLETED, actor=actor, now=now)
+
+
+@transaction.atomic
+def booking_mark_no_show(*, booking: Booking, actor: str, now: datetime | None = None):
+    return _finish(booking, to_status=Status.NO_SHOW, actor=actor, now=now)
+
+
+@transaction.atomic
+def cancellation_policy_publish(
+    *, text: str, refund_cutoff_hours: int, reschedule_cutoff_hours: int
+) -> CancellationPolicy:
+    """Publish a new version of the policy; bookings keep the version their client accepted."""
+    # Serialise publishers so that two admins cannot both take the same version number.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('cancellation_policy_publish'))")
+    latest = CancellationPolicy.objects.order_by("-version").first()
+    return CancellationPolicy.objects.create(
+        version=(latest.version + 1) if latest else 1,
+        text=text,
+        refund_cutoff_hours=refund_cutoff_hours,
+        reschedule_cutoff_hours=reschedule_cutoff_hours,
+    )
