@@ -1,5 +1,15 @@
-from django.contrib import admin
+from datetime import date, timedelta
 
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html_join
+
+from studio.models import Studio
+
+from . import services
 from .models import (
     Booking,
     BookingEvent,
@@ -11,6 +21,8 @@ from .models import (
     TimeOff,
     WorkingHours,
 )
+from .selectors import availability
+from .views import parse_start
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -23,11 +35,54 @@ class TimeOffInline(admin.TabularInline):
     extra = 0
 
 
+class OwnCalendarMixin:
+    """A photographer (staff, not superuser) sees and changes only their own calendar."""
+
+    owner_path = "photographer__user"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{self.owner_path: request.user})
+
+
 @admin.register(Photographer)
-class PhotographerAdmin(admin.ModelAdmin):
+class PhotographerAdmin(OwnCalendarMixin, admin.ModelAdmin):
+    owner_path = "user"
     list_display = ["name", "user", "daily_cap", "active"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [WorkingHoursInline, TimeOffInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [*self.readonly_fields, "user", "slug", "active", "order"]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or request.user.is_superuser or obj.user == request.user)
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if request.user.is_superuser else {}
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(OwnCalendarMixin, admin.ModelAdmin):
+    list_display = ["photographer", "starts_at", "ends_at", "reason"]
+    list_filter = ["photographer"]
+    date_hierarchy = "starts_at"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "photographer" and not request.user.is_superuser:
+            kwargs["queryset"] = Photographer.objects.filter(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class IntakeQuestionInline(admin.TabularInline):
@@ -96,12 +151,67 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
     list_display = ["starts_at", "client_name", "session_type", "photographer", "status"]
     list_filter = ["status", "photographer", "session_type", "starts_at"]
     search_fields = ["client_name", "client_email", "client_phone"]
     date_hierarchy = "starts_at"
     list_select_related = ["session_type", "photographer"]
+    change_form_template = "admin/bookings/booking/change_form.html"
+    fieldsets = [
+        (
+            "Client",
+            {
+                "fields": [
+                    "client_name",
+                    "client_email",
+                    "client_phone",
+                    "notes",
+                    "intake_answers_display",
+                ]
+            },
+        ),
+        (
+            "Session",
+            {
+                "fields": [
+                    "status",
+                    "session_type",
+                    "photographer",
+                    "starts_at",
+                    "ends_at",
+                    "hold_expires_at",
+                    "revision",
+                ]
+            },
+        ),
+        (
+            "Price and policy",
+            {
+                "fields": [
+                    "price_amount",
+                    "deposit_amount",
+                    "currency",
+                    "policy",
+                    "policy_accepted_at",
+                ]
+            },
+        ),
+        (
+            "Record",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "public_id",
+                    "blocked",
+                    "created_at",
+                    "updated_at",
+                    "confirmed_at",
+                    "cancelled_at",
+                ],
+            },
+        ),
+    ]
     readonly_fields = [
         "public_id",
         "status",
@@ -121,8 +231,172 @@ class BookingAdmin(admin.ModelAdmin):
         "cancelled_at",
         "session_type",
         "photographer",
+        "intake_answers_display",
     ]
     inlines = [PaymentInline, BookingEventInline]
+    actions = [
+        "confirm",
+        "cancel_with_refund",
+        "cancel_without_refund",
+        "mark_completed",
+        "mark_no_show",
+    ]
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Answers")
+    def intake_answers_display(self, obj):
+        return (
+            format_html_join("", "<p><strong>{}</strong><br>{}</p>", obj.intake_answers.items())
+            or "—"
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        actions = [(name, getattr(self, name).short_description) for name in self.actions]
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "booking_actions": actions}
+        )
+
+    def actor(self, request) -> str:
+        return request.user.get_username()
+
+    def _apply(self, request, queryset, operation, done: str) -> None:
+        succeeded = 0
+        for booking in queryset:
+            try:
+                operation(booking)
+            except services.BookingError as error:
+                self.message_user(
+                    request,
+                    f"{booking.client_name}, {booking.starts_at:%d %b %H:%M} UTC: "
+                    f"{error.message} Nothing was changed.",
+                    messages.ERROR,
+                )
+            else:
+                succeeded += 1
+        if succeeded:
+            self.message_user(request, f"{done}: {succeeded} booking(s).", messages.SUCCESS)
+
+    @admin.action(description="Confirm (deposit received another way)")
+    def confirm(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda b: services.booking_confirm(
+                booking=b, actor=self.actor(request), note="confirmed by staff"
+            ),
+            "Confirmed",
+        )
+
+    @admin.action(description="Cancel and refund the deposit")
+    def cancel_with_refund(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda b: services.booking_cancel(booking=b, actor=self.actor(request), refund=True),
+            "Cancelled with refund",
+        )
+
+    @admin.action(description="Cancel and keep the deposit")
+    def cancel_without_refund(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda b: services.booking_cancel(booking=b, actor=self.actor(request), refund=False),
+            "Cancelled, deposit kept",
+        )
+
+    @admin.action(description="Mark completed")
+    def mark_completed(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda b: services.booking_mark_completed(booking=b, actor=self.actor(request)),
+            "Marked completed",
+        )
+
+    @admin.action(description="Mark no-show")
+    def mark_no_show(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda b: services.booking_mark_no_show(booking=b, actor=self.actor(request)),
+            "Marked no-show",
+        )
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/act/<str:action>/",
+                self.admin_site.admin_view(self.act_view),
+                name="bookings_booking_act",
+            ),
+            path(
+                "<int:pk>/reschedule/",
+                self.admin_site.admin_view(self.reschedule_view),
+                name="bookings_booking_reschedule",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _own_booking(self, request, pk) -> Booking:
+        booking = self.get_queryset(request).filter(pk=pk).first()
+        if booking is None or not self.has_change_permission(request, booking):
+            raise PermissionDenied
+        return booking
+
+    def act_view(self, request, pk, action):
+        """The booking page's action buttons: the same actions, for one booking."""
+        booking = self._own_booking(request, pk)
+        if request.method != "POST" or action not in self.actions:
+            raise PermissionDenied
+        getattr(self, action)(request, Booking.objects.filter(pk=booking.pk))
+        return redirect("admin:bookings_booking_change", booking.pk)
+
+    def reschedule_view(self, request, pk):
+        booking = self._own_booking(request, pk)
+        zone = Studio.load().zone
+        if request.method == "POST":
+            start = parse_start(request.POST.get("start"))
+            try:
+                if start is None:
+                    raise services.BookingError("Pick one of the free times.")
+                services.booking_reschedule(booking=booking, start=start, actor=self.actor(request))
+            except services.BookingError as error:
+                self.message_user(request, f"{error.message} Nothing was changed.", messages.ERROR)
+            else:
+                self.message_user(request, "Moved to the new time.", messages.SUCCESS)
+                return redirect("admin:bookings_booking_change", booking.pk)
+        try:
+            day = date.fromisoformat(request.GET.get("date", ""))
+        except ValueError:
+            day = booking.starts_at.astimezone(zone).date()
+        found = availability(
+            session_type=booking.session_type,
+            first_day=day,
+            last_day=day,
+            exclude_booking_id=booking.pk,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Move {booking.client_name}",
+            "booking": booking,
+            "day": day,
+            "previous": day - timedelta(days=1),
+            "next": day + timedelta(days=1),
+            "opts": self.model._meta,
+            "start_local": booking.starts_at.astimezone(zone),
+            "slots": [
+                (
+                    slot.start,
+                    slot.start.astimezone(zone),
+                    found.photographers[slot.photographer_id].name,
+                )
+                for slot in found.slots
+            ],
+        }
+        return TemplateResponse(request, "admin/bookings/booking/reschedule.html", context)

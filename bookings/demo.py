@@ -4,7 +4,14 @@ from datetime import time
 
 from django.contrib.auth import get_user_model
 
-from .models import CancellationPolicy, IntakeQuestion, Photographer, SessionType, WorkingHours
+from .models import (
+    Booking,
+    CancellationPolicy,
+    IntakeQuestion,
+    Photographer,
+    SessionType,
+    WorkingHours,
+)
 from .services import cancellation_policy_publish
 
 POLICY_TEXT = """\
@@ -122,3 +129,57 @@ def seed(log) -> None:
                     order=order,
                 )
             log(f"Created session type {session_type.name}")
+    seed_bookings(log)
+
+
+DEMO_CLIENTS = [
+    ("Priya Shah", "priya@example.com", "LinkedIn or CV"),
+    ("Tom Becker", "tom@example.com", "Company website"),
+    ("Lena Novak", "lena@example.com", "Acting or casting"),
+    ("Owen Hughes", "owen@example.com", "LinkedIn or CV"),
+]
+
+
+def seed_bookings(log) -> None:
+    """A few confirmed sessions in the coming week so the desk has something to show."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .payments import payment_deposit_succeeded
+    from .selectors import availability
+    from .services import ClientDetails, SlotUnavailable, booking_create_hold
+
+    if Booking.objects.exists():
+        return
+    policy = CancellationPolicy.objects.current()
+    types = list(SessionType.objects.order_by("order"))
+    today = timezone.localdate()
+    found = availability(
+        session_type=types[0],
+        first_day=today + timedelta(days=2),
+        last_day=today + timedelta(days=9),
+    ).slots
+    for index, (name, email, use) in enumerate(DEMO_CLIENTS):
+        if len(found) <= index * 5:
+            break
+        slot = found[index * 5]
+        session_type = types[index % len(types)]
+        try:
+            booking = booking_create_hold(
+                session_type=session_type,
+                start=slot.start,
+                photographer=None,
+                client=ClientDetails(name=name, email=email, phone="+44 7700 900000"),
+                intake_answers={"What will you use the photos for?": use},
+                policy=policy,
+            )
+        except SlotUnavailable:
+            continue
+        payment_deposit_succeeded(
+            booking=booking,
+            provider="demo",
+            amount=booking.deposit_amount,
+            currency=booking.currency,
+        )
+    log(f"Created {Booking.objects.count()} demo bookings")

@@ -369,3 +369,17 @@ def cancellation_policy_publish(
         refund_cutoff_hours=refund_cutoff_hours,
         reschedule_cutoff_hours=reschedule_cutoff_hours,
     )
+
+
+@transaction.atomic
+def time_off_create(
+    *, photographer: Photographer, starts_at: datetime, ends_at: datetime, reason: str = ""
+):
+    """Block out time. Bookings already in that time stay; the caller shows them as conflicts."""
+    from .models import TimeOff
+
+    if ends_at <= starts_at:
+        raise BookingError("Time off must end after it starts.")
+    return TimeOff.objects.create(
+        photographer=photographer, starts_at=starts_at, ends_at=ends_at, reason=reason
+    )

@@ -19,8 +19,17 @@ class StudioAdmin(admin.ModelAdmin):
         ("Social", {"fields": ["instagram_url", "linkedin_url"]}),
     ]
 
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not Studio.objects.exists()
+        return False  # the one row always exists (Studio.load creates it)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -35,8 +44,3 @@ class ContactMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
-
-
-admin.site.site_header = "Studio desk"
-admin.site.site_title = "Studio desk"
-admin.site.index_title = "Run the studio"

@@ -75,7 +75,7 @@ INSTALLED_APPS = [
     "studio",
     "bookings",
     "blog",
-    "django.contrib.admin",
+    "studio.apps.StudioAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -88,6 +88,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -98,10 +101,27 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "studio.middleware.StudioTimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin login guessing: five failures for one username from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "studio.net.axes_client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# How many proxies in front of the site append to X-Forwarded-For (0: use the socket address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+OTP_TOTP_ISSUER = "Studio desk"
 
 ROOT_URLCONF = "studio.urls"
 WSGI_APPLICATION = "studio.wsgi.application"
@@ -291,6 +311,10 @@ CELERY_BEAT_SCHEDULE = {
     "bookings-expire-lapsed-holds": {
         "task": "bookings.tasks.bookings_expire_lapsed",
         "schedule": timedelta(minutes=1),
+    },
+    "client-data-purge": {
+        "task": "bookings.tasks.client_data_purge",
+        "schedule": timedelta(hours=6),
     },
     "contact-messages-sweep": {
         "task": "studio.tasks.contact_messages_sweep",

@@ -1,0 +1,118 @@
+"""A client's data: export everything, erase it, purge it after its retention period."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from bookings import client_data
+from bookings.models import Booking, Payment
+from studio.models import ContactMessage
+from tests.factories import BookingFactory, ContactMessageFactory, StudioFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2027, 6, 7, 12, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def studio():
+    return StudioFactory(data_retention_days=365)
+
+
+def test_export_holds_every_booking_payment_and_message_of_the_client():
+    booking = BookingFactory(client_email="ada@example.com", intake_answers={"Glasses?": "No"})
+    Payment.objects.create(
+        booking=booking,
+        provider="demo",
+        kind="deposit",
+        status="succeeded",
+        amount=5000,
+        currency="GBP",
+    )
+    BookingFactory(client_email="someone@example.com")
+    ContactMessageFactory(email="ADA@example.com", message="Hello")
+
+    data = client_data.client_data_export(email="ada@example.com")
+
+    assert [b["reference"] for b in data["bookings"]] == [str(booking.public_id)]
+    assert data["bookings"][0]["intake_answers"] == {"Glasses?": "No"}
+    assert data["bookings"][0]["payments"][0]["amount"] == 5000
+    assert [m["message"] for m in data["messages"]] == ["Hello"]
+    json.dumps(data)  # plain JSON all the way down
+
+
+def test_erase_anonymises_bookings_deletes_messages_and_keeps_payments():
+    booking = BookingFactory(client_email="ada@example.com", notes="Allergic to flash")
+    Payment.objects.create(
+        booking=booking,
+        provider="demo",
+        kind="deposit",
+        status="succeeded",
+        amount=5000,
+        currency="GBP",
+    )
+    untouched = BookingFactory(client_email="someone@example.com")
+    ContactMessageFactory(email="ada@example.com")
+
+    result = client_data.client_data_erase(email="ada@example.com")
+
+    booking.refresh_from_db()
+    assert result == {"bookings": 1, "messages": 1}
+    assert (booking.client_name, booking.client_phone, booking.notes, booking.intake_answers) == (
+        "Erased client",
+        "",
+        "",
+        {},
+    )
+    assert booking.client_email == f"erased-{booking.public_id}@invalid"
+    assert Payment.objects.get().amount == 5000
+    assert not ContactMessage.objects.exists()
+    untouched.refresh_from_db()
+    assert untouched.client_name == "Ada Client"
+    assert client_data.client_data_export(email="ada@example.com")["bookings"] == []
+
+
+def test_purge_erases_old_expired_holds_and_bookings_past_retention_only():
+    old_hold = BookingFactory(status=Booking.Status.EXPIRED, starts_at=NOW + timedelta(days=5))
+    Booking.objects.filter(pk=old_hold.pk).update(created_at=NOW - timedelta(days=31))
+    recent_hold = BookingFactory(status=Booking.Status.EXPIRED, starts_at=NOW + timedelta(days=6))
+    Booking.objects.filter(pk=recent_hold.pk).update(created_at=NOW - timedelta(days=29))
+    ancient = BookingFactory(starts_at=NOW - timedelta(days=400))
+    kept = BookingFactory(starts_at=NOW - timedelta(days=300))
+
+    assert client_data.client_data_purge(now=NOW) == 2
+    assert client_data.client_data_purge(now=NOW) == 0
+
+    names = dict(Booking.objects.values_list("pk", "client_name"))
+    assert names[old_hold.pk] == names[ancient.pk] == "Erased client"
+    assert names[recent_hold.pk] == names[kept.pk] == "Ada Client"
+
+
+def test_client_data_page_downloads_json_and_erases_after_confirmation(client):
+    client.force_login(UserFactory(is_superuser=True))
+    BookingFactory(client_email="ada@example.com")
+
+    download = client.post(
+        reverse("admin:clients"), {"email": "ada@example.com", "action": "export"}
+    )
+    unconfirmed = client.post(
+        reverse("admin:clients"), {"email": "ada@example.com", "action": "erase"}, follow=True
+    )
+
+    assert download["Content-Type"] == "application/json"
+    assert json.loads(download.content)["bookings"][0]["email"] == "ada@example.com"
+    assert "Tick the box" in unconfirmed.content.decode()
+    assert Booking.objects.get().client_name == "Ada Client"
+
+    client.post(
+        reverse("admin:clients"), {"email": "ada@example.com", "action": "erase", "confirm": "yes"}
+    )
+    assert Booking.objects.get().client_name == "Erased client"
+
+
+def test_client_data_page_is_for_superusers_only(client):
+    client.force_login(UserFactory(is_superuser=False))
+
+    assert client.get(reverse("admin:clients")).status_code == 403
