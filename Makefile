@@ -19,6 +19,7 @@ help:
 	@echo "make run    serve the site with its demo content at http://127.0.0.1:$(PORT)"
 	@echo "make test   run ruff and the whole test suite (browser tests included)"
 	@echo "make bench  run the benchmarks and print their figures"
+	@echo "make backup / make restore FROM=backups/<timestamp>   database and media"
 	@echo "make manage ARGS='createsuperuser'   run a manage.py command with the services up"
 
 $(STAMP): requirements.lock
@@ -52,6 +53,13 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(SUPERVISE) exec -- $(BIN)/python -m bench $(BENCH_ARGS)
+
+backup: $(STAMP)
+	$(SUPERVISE) exec -- $(BIN)/python -m studio.backup create
+
+restore: $(STAMP)
+	@[ -n "$(FROM)" ] || { echo "Usage: make restore FROM=backups/<timestamp>"; exit 1; }
+	$(SUPERVISE) exec -- $(BIN)/python -m studio.backup restore $(FROM)
 
 manage: $(STAMP)
 	$(SUPERVISE) exec -- $(BIN)/python manage.py $(ARGS)

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studio.models import Studio
+from studio.ratelimits import limit_posts
 
 from . import links, payments, services
 from .forms import BookingDetailsForm, CancelForm
@@ -259,6 +260,7 @@ def slot_gone(request: HttpRequest, session_type: SessionType, start: datetime) 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_posts("booking")
 def booking_details(request: HttpRequest, slug: str) -> HttpResponse:
     session_type = get_object_or_404(SessionType.objects.bookable(), slug=slug)
     start, photographer, problem = requested_slot(request, session_type)
@@ -360,6 +362,7 @@ def deposit(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @never_cache
 @require_POST
+@limit_posts("booking")
 def deposit_demo(request: HttpRequest, public_id: UUID) -> HttpResponse:
     booking = own_booking(request, public_id)
     if payments.stripe_enabled():
@@ -436,6 +439,7 @@ def manage(request: HttpRequest, public_id: UUID, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_posts("manage")
 def manage_cancel(request: HttpRequest, public_id: UUID, token: str) -> HttpResponse:
     booking = managed_booking(request, public_id, token)
     manage_url = reverse("bookings:manage", args=[public_id, token])
@@ -467,6 +471,7 @@ def manage_cancel(request: HttpRequest, public_id: UUID, token: str) -> HttpResp
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_posts("manage")
 def manage_reschedule(request: HttpRequest, public_id: UUID, token: str) -> HttpResponse:
     booking = managed_booking(request, public_id, token)
     manage_url = reverse("bookings:manage", args=[public_id, token])

@@ -1,3 +1,4 @@
+from django.db import DatabaseError
 from django.utils import timezone
 
 from .models import Studio
@@ -10,5 +11,10 @@ class StudioTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with timezone.override(Studio.load().zone):
+        try:
+            zone = Studio.load().zone
+        except DatabaseError:
+            # The database is down: let /healthz report it and pages answer 503.
+            return self.get_response(request)
+        with timezone.override(zone):
             return self.get_response(request)

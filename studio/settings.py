@@ -355,3 +355,11 @@ LOGIN_URL = "admin:login"
 # Uploaded media: served by the web tier from MEDIA_ROOT (a shared volume in docker compose);
 # set SERVE_MEDIA=false when a proxy or object storage serves /media/ instead.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
+
+# Public forms: submissions per client IP (see studio/ratelimits.py).
+RATE_LIMITS = {
+    "booking": env_str("RATE_LIMIT_BOOKING", "10/m"),
+    "manage": env_str("RATE_LIMIT_MANAGE", "10/m"),
+    "contact": env_str("RATE_LIMIT_CONTACT", "5/m"),
+}
+RATELIMIT_FAIL_OPEN = True

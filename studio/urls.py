@@ -5,6 +5,8 @@ from django.views.static import serve
 
 from . import views
 
+handler500 = "studio.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),

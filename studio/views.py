@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import services
 from .forms import ContactForm
 from .health import run_checks
+from .ratelimits import limit_posts
 
 
 @require_GET
@@ -53,6 +54,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@limit_posts("contact")
 def contact(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":

