@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from studio.page_cache import VersionedContent
+
 from .money import format_money
 
 HOLD_DURATION = timedelta(minutes=35)
@@ -20,8 +22,10 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Photographer(models.Model):
+class Photographer(VersionedContent, models.Model):
     """A person with a calendar: working hours, time off and sessions."""
+
+    content_groups = ("catalogue", "availability")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -56,8 +60,10 @@ class Photographer(models.Model):
         return self.name
 
 
-class WorkingHours(models.Model):
+class WorkingHours(VersionedContent, models.Model):
     """One interval of a photographer's regular week, in the studio's time zone."""
+
+    content_groups = ("catalogue", "availability")
 
     class Weekday(models.IntegerChoices):
         MONDAY = 0, "Monday"
@@ -90,8 +96,10 @@ class WorkingHours(models.Model):
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
 
-class TimeOff(models.Model):
+class TimeOff(VersionedContent, models.Model):
     """A stretch when a photographer takes no sessions: a holiday, an appointment."""
+
+    content_groups = ("availability",)
 
     photographer = models.ForeignKey(
         Photographer, on_delete=models.CASCADE, related_name="time_off"
@@ -126,8 +134,10 @@ class SessionTypeQuerySet(models.QuerySet):
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO code such as GBP.")
 
 
-class SessionType(models.Model):
+class SessionType(VersionedContent, models.Model):
     """Something a client can book: a kind of session, its length and its price."""
+
+    content_groups = ("catalogue", "availability")
 
     name = models.CharField(max_length=100)
     slug = models.SlugField(unique=True, help_text="Used in the booking page's address.")
@@ -211,8 +221,10 @@ class SessionType(models.Model):
         return format_money(self.deposit_amount, self.currency)
 
 
-class IntakeQuestion(models.Model):
+class IntakeQuestion(VersionedContent, models.Model):
     """A question the client answers when booking, e.g. 'What will you use the photos for?'."""
+
+    content_groups = ("catalogue", "availability")
 
     class Kind(models.TextChoices):
         TEXT = "text", "Short answer"
@@ -250,8 +262,10 @@ class CancellationPolicyQuerySet(models.QuerySet):
         return self.order_by("-version").first()
 
 
-class CancellationPolicy(models.Model):
+class CancellationPolicy(VersionedContent, models.Model):
     """The studio's cancellation terms. Each change is a new version; clients accept one."""
+
+    content_groups = ("catalogue", "availability")
 
     version = models.PositiveIntegerField(unique=True, editable=False)
     text = models.TextField(help_text="Shown in full to the client, who must accept it to book.")
@@ -284,7 +298,9 @@ class BookingQuerySet(models.QuerySet):
         )
 
 
-class Booking(models.Model):
+class Booking(VersionedContent, models.Model):
+    content_groups = ("availability",)
+
     class Status(models.TextChoices):
         HELD = "held", "Held, awaiting deposit"
         CONFIRMED = "confirmed", "Confirmed"

@@ -13,6 +13,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
+from studio.page_cache import bump
+
 from .models import (
     HOLD_DURATION,
     Booking,
@@ -182,6 +184,7 @@ def booking_expire(*, booking: Booking, now: datetime | None = None) -> bool:
     if updated:
         booking.refresh_from_db()
         _record(booking, from_status=Status.HELD, actor="system", note="hold lapsed")
+        bump("availability")
     return bool(updated)
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studio.models import Studio
+from studio.page_cache import cached_page
 from studio.ratelimits import limit_posts
 
 from . import links, payments, services
@@ -64,6 +65,7 @@ def error_page(
 
 
 @require_GET
+@cached_page("site", "catalogue")
 def session_type_list(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/list.html", {"session_types": SessionType.objects.bookable()})
 
@@ -117,6 +119,7 @@ def times_for_day(found: Availability, day: date, zone) -> list[dict]:
 
 
 @require_GET
+@cached_page("site", "catalogue", "availability", timeout=60)
 def session_type_detail(request: HttpRequest, slug: str) -> HttpResponse:
     session_type = get_object_or_404(SessionType.objects.bookable(), slug=slug)
     return render_day_picker(
@@ -176,6 +179,7 @@ def render_day_picker(
 
 
 @require_GET
+@cached_page("catalogue", "availability", timeout=60)
 def slots_json(request: HttpRequest, slug: str) -> JsonResponse:
     session_type = get_object_or_404(SessionType.objects.bookable(), slug=slug)
     start, end = parse_day(request.GET.get("start")), parse_day(request.GET.get("end"))

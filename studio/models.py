@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from .page_cache import VersionedContent
+
 STUDIO_CACHE_KEY = "studio:profile:v1"
 
 
@@ -18,8 +20,10 @@ def default_reminder_offsets() -> list[int]:
     return [48, 2]
 
 
-class Studio(models.Model):
+class Studio(VersionedContent, models.Model):
     """The studio's own details: one row, edited in admin, shown across the site."""
+
+    content_groups = ("site", "availability")
 
     name = models.CharField(max_length=100, default="Northlight Headshots")
     tagline = models.CharField(

@@ -20,5 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+if settings.BENCHMARK_FLOOR:
+    urlpatterns += [path("bench/floor/", views.floor)]
+
 if settings.DEBUG or settings.SERVE_MEDIA:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

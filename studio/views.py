@@ -12,10 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import services
 from .forms import ContactForm
 from .health import run_checks
+from .page_cache import cached_page
 from .ratelimits import limit_posts
 
 
 @require_GET
+@cached_page("site", "catalogue", "blog")
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/home.html", home_context())
 
@@ -39,16 +41,19 @@ def home_context() -> dict:
 
 
 @require_GET
+@cached_page("site")
 def about(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/about.html")
 
 
 @require_GET
+@cached_page("site", "catalogue")
 def services_page(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/services.html", home_context())
 
 
 @require_GET
+@cached_page("site")
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/privacy.html")
 
@@ -114,3 +119,8 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
         raise Http404
     sent = [message for path in _outbox_files()[:50] for message in _parse_outbox_file(path)]
     return render(request, "studio/dev_outbox.html", {"sent": sent})
+
+
+def floor(request: HttpRequest) -> HttpResponse:
+    """The benchmark's floor: a fixed short response through the whole middleware stack."""
+    return HttpResponse("ok", content_type="text/plain")

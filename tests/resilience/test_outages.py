@@ -70,18 +70,21 @@ def book_first_free_slot(site) -> requests.Response:
 
 def test_with_postgres_down_pages_answer_a_friendly_503_and_recover_without_restart(stack):
     postgres, _redis, site = stack
-    assert requests.get(site.url + "/book/", timeout=10).status_code == 200
+    assert requests.get(site.url + "/book/", timeout=10).status_code == 200  # now cached
+    uncached = "/book/express-headshot/?month=2099-01-01"
 
     postgres.stop()
     try:
-        page = requests.get(site.url + "/book/", timeout=10)
+        page = requests.get(site.url + uncached, timeout=10)
+        cached = requests.get(site.url + "/book/", timeout=10)
         status, checks = health(site)
     finally:
         postgres.start()
-    recovered = requests.get(site.url + "/book/", timeout=10)
+    recovered = requests.get(site.url + uncached, timeout=10)
 
     assert page.status_code == 503
     assert "We'll be back in a moment" in page.text
+    assert cached.status_code == 200  # cached pages keep answering
     assert "Traceback" not in page.text
     assert status == 503
     assert checks["database"]["ok"] is False

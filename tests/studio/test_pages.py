@@ -85,13 +85,16 @@ def test_dev_outbox_is_hidden_when_debug_is_off(client):
     assert client.get(reverse("dev-outbox")).status_code == 404
 
 
-def test_studio_details_are_cached_and_refreshed_on_save(client, django_assert_num_queries):
+def test_studio_details_are_cached_and_refreshed_on_save(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     client.get(reverse("about"))
     with django_assert_num_queries(0):
         client.get(reverse("about"))
 
     studio = StudioFactory()
     studio.name = "Southlight"
-    studio.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        studio.save()
 
     assert "Southlight" in client.get(reverse("about")).content.decode()

@@ -1,0 +1,82 @@
+"""Whole-page caching for anonymous visitors, invalidated by content versions.
+
+A cached page is stored under the versions of the content groups it shows (e.g. "catalogue",
+"availability", "blog"). Anything that changes that content bumps its group's version after
+commit, so the next request misses and renders afresh: pages are never served stale after a
+booking, a cancellation, a time-off change or a post edit. Time-driven changes (notice periods,
+lapsed holds, scheduled posts going live) are bounded by the short timeout of those pages.
+
+Requests carrying a session or messages cookie (staff, a client mid-booking) are never served
+from or stored in the cache, and only pages without forms or nonces use this decorator.
+"""
+
+import hashlib
+import time
+from collections.abc import Iterable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.http import http_date, quote_etag
+
+VERSION_KEY = "content-version:{}"
+
+
+def bump(*groups: str) -> None:
+    """Mark these content groups changed once the current transaction commits."""
+
+    def store() -> None:
+        now = time.time_ns()
+        cache.set_many({VERSION_KEY.format(group): now for group in groups}, timeout=None)
+
+    transaction.on_commit(store, robust=True)
+
+
+def versions(groups: Iterable[str]) -> str:
+    keys = [VERSION_KEY.format(group) for group in groups]
+    found = cache.get_many(keys)
+    return ".".join(str(found.get(key, 0)) for key in keys)
+
+
+def personal(request) -> bool:
+    return any(name in request.COOKIES for name in (settings.SESSION_COOKIE_NAME, "messages"))
+
+
+def cached_page(*groups: str, timeout: int = 300):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD") or personal(request):
+                return view(request, *args, **kwargs)
+            key = f"page:{versions(groups)}:{request.get_full_path()}"
+            response = cache.get(key)
+            if response is None:
+                response = view(request, *args, **kwargs)
+                if response.status_code == 200 and not response.streaming:
+                    response["ETag"] = quote_etag(
+                        hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+                    )
+                    response["Last-Modified"] = http_date()
+                    response["Cache-Control"] = f"public, max-age={min(timeout, 60)}"
+                    cache.set(key, response, timeout)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+class VersionedContent:
+    """Model mixin: saving or deleting a row bumps the content groups it appears in."""
+
+    content_groups: tuple[str, ...] = ()
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        bump(*self.content_groups)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        bump(*self.content_groups)
+        return result
