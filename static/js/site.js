@@ -10,3 +10,10 @@
     });
   }
 })();
+
+// After a refused form submission, move focus to the summary of what needs fixing.
+(function () {
+  "use strict";
+  var summary = document.getElementById("form-errors");
+  if (summary) { summary.focus(); }
+})();
