@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "django_prose_editor",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +291,10 @@ CELERY_BEAT_SCHEDULE = {
     "contact-messages-sweep": {
         "task": "studio.tasks.contact_messages_sweep",
         "schedule": timedelta(minutes=5),
+    },
+    "blog-image-renditions-sweep": {
+        "task": "blog.tasks.image_renditions_sweep",
+        "schedule": timedelta(minutes=10),
     },
 }
 
