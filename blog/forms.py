@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from . import imaging
 from .models import Image, Post
@@ -72,6 +73,8 @@ class PostAdminForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        if cleaned.get("status") == Post.Status.PUBLISHED and not cleaned.get("published_at"):
+            cleaned["published_at"] = timezone.now()
         has_cover = cleaned.get("cover") or cleaned.get("cover_upload")
         if has_cover and not cleaned.get("cover_alt", "").strip():
             self.add_error("cover_alt", "Describe the cover image for people who cannot see it.")

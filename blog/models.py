@@ -200,8 +200,13 @@ class PostQuerySet(models.QuerySet):
         """What readers see: published, and the publish time reached (scheduling needs no cron)."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
+    def for_pages(self) -> "PostQuerySet":
+        """With what article pages show; the search vector is never needed in Python."""
+        return self.select_related("author", "category", "cover").defer("search_vector")
+
     def for_cards(self) -> "PostQuerySet":
-        return self.select_related("author", "category", "cover")
+        """For lists of articles, which show no body."""
+        return self.for_pages().defer("body")
 
 
 class Post(models.Model):

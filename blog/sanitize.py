@@ -34,8 +34,8 @@ BODY_ATTRIBUTES = {
     "img": {"src", "alt", "width", "height", "data-file"},
     "ol": {"start"},
 }
-# The editor marks figures with class="figure"; no other class is kept.
-BODY_CLASSES = {"figure": {"figure"}}
+# The editor marks figures and captions with these classes; no other class is kept.
+BODY_CLASSES = {"figure": {"figure"}, "figcaption": {"figure-caption"}}
 
 RENDER_TAGS = BODY_TAGS | {"picture", "source"}
 RENDER_ATTRIBUTES = {

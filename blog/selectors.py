@@ -17,6 +17,7 @@ MAX_QUERY_LENGTH = 200
 
 
 def published_posts() -> PostQuerySet:
+    """For lists: published articles, newest first, without their bodies."""
     return Post.objects.published().for_cards()
 
 
@@ -26,12 +27,12 @@ def latest_posts(limit: int = 3) -> list[Post]:
 
 
 def post_for_reader(slug: str) -> Post | None:
-    return published_posts().prefetch_related("tags").filter(slug=slug).first()
+    return Post.objects.published().for_pages().prefetch_related("tags").filter(slug=slug).first()
 
 
 def post_for_preview(pk: int) -> Post | None:
     """Any article, draft or scheduled, for staff."""
-    return Post.objects.for_cards().prefetch_related("tags").filter(pk=pk).first()
+    return Post.objects.for_pages().prefetch_related("tags").filter(pk=pk).first()
 
 
 def related_posts(post: Post, limit: int = 3) -> list[Post]:

@@ -7,11 +7,11 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from studio.models import Studio
 
 from .models import Category, Post
-from .selectors import published_posts
 
 SITE_PAGES = ["home", "about", "services", "contact", "privacy", "blog:list"]
 
@@ -35,15 +35,19 @@ class SitePagesSitemap(SiteUrlSitemap):
     def location(self, item: str) -> str:
         return reverse(item)
 
+    @cached_property
+    def _newest_article_change(self) -> datetime | None:
+        newest = Post.objects.published().aggregate(
+            published=Max("published_at"), updated=Max("updated_at")
+        )
+        return max((value for value in newest.values() if value), default=None)
+
     def lastmod(self, item: str) -> datetime:
-        # The pages show the studio's details; the home page and the blog index also list
+        # Every page shows the studio's details; the home page and the blog index also list
         # the latest articles.
         studio_changed = Studio.load().updated_at
-        if item in {"home", "blog:list"}:
-            newest = published_posts().aggregate(
-                published=Max("published_at"), updated=Max("updated_at")
-            )
-            return max(value for value in (studio_changed, *newest.values()) if value)
+        if item in {"home", "blog:list"} and self._newest_article_change:
+            return max(studio_changed, self._newest_article_change)
         return studio_changed
 
 
