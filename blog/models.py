@@ -1,5 +1,4 @@
 import math
-import re
 from datetime import datetime
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 
 from .sanitize import sanitize_body
+from .text import BLOCK_TAG_PATTERN, TAG_PATTERN, html_to_text
 
 SEARCH_CONFIG = "english"
 WORDS_PER_MINUTE = 230
@@ -51,15 +51,23 @@ def validate_post_slug(value: str) -> None:
 
 def plain_text(field: str) -> models.Func:
     """An article's HTML as text, in SQL: for the search vector and the search snippets."""
-    without_tags = models.Func(
+    text = models.TextField()
+    blocks_as_spaces = models.Func(
         models.F(field),
-        models.Value(r"<[^>]*>"),
+        models.Value(BLOCK_TAG_PATTERN),
         models.Value(" "),
+        models.Value("gi"),
+        function="regexp_replace",
+        output_field=text,
+    )
+    without_tags = models.Func(
+        blocks_as_spaces,
+        models.Value(TAG_PATTERN),
+        models.Value(""),
         models.Value("g"),
         function="regexp_replace",
-        output_field=models.TextField(),
+        output_field=text,
     )
-    text = models.TextField()
     return Replace(
         Replace(without_tags, models.Value("&nbsp;"), models.Value(" "), output_field=text),
         models.Value("&amp;"),
@@ -358,7 +366,7 @@ class Post(models.Model):
 
     @property
     def word_count(self) -> int:
-        return len(re.sub(r"<[^>]*>", " ", self.body).split())
+        return len(html_to_text(self.body).split())
 
     @property
     def reading_minutes(self) -> int:

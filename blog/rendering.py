@@ -67,9 +67,10 @@ class _ImageTags(HTMLParser):
     def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[tuple[int, int, dict[str, str]]] = []
+        # HTMLParser counts lines by "\n" alone (not str.splitlines()' other separators).
         self._line_starts = [0]
-        for line in source.splitlines(keepends=True):
-            self._line_starts.append(self._line_starts[-1] + len(line))
+        for line in source.split("\n"):
+            self._line_starts.append(self._line_starts[-1] + len(line) + 1)
         self.feed(source)
         self.close()
 

@@ -6,12 +6,20 @@ import re
 from django.utils.text import Truncator, slugify
 
 EXCERPT_WORDS = 40
-_TAG = re.compile(r"<[^>]*>")
+# Block elements separate words; inline ones (<em>, <a>…) do not: "<em>best</em>." is "best.".
+# Written for Python and PostgreSQL regular expressions alike (models.plain_text uses it).
+BLOCK_TAG_PATTERN = (
+    r"</?(p|h[1-6]|li|ul|ol|blockquote|figure|figcaption|br|hr|pre|div)(\s[^>]*)?/?>"
+)
+TAG_PATTERN = r"<[^>]*>"
+_BLOCK_TAG = re.compile(BLOCK_TAG_PATTERN, re.IGNORECASE)
+_TAG = re.compile(TAG_PATTERN)
 _FIRST_PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.DOTALL)
 
 
 def html_to_text(markup: str) -> str:
-    return " ".join(html.unescape(_TAG.sub(" ", markup)).split())
+    text = _TAG.sub("", _BLOCK_TAG.sub(" ", markup))
+    return " ".join(html.unescape(text).split())
 
 
 def excerpt_from_html(markup: str, words: int = EXCERPT_WORDS) -> str:
