@@ -53,12 +53,16 @@ def cached_page(*groups: str, timeout: int = 300):
             response = cache.get(key)
             if response is None:
                 response = view(request, *args, **kwargs)
+                if getattr(response, "is_rendered", True) is False:
+                    response = response.render()  # a TemplateResponse (e.g. the sitemap)
                 if response.status_code == 200 and not response.streaming:
                     response["ETag"] = quote_etag(
                         hashlib.md5(response.content, usedforsecurity=False).hexdigest()
                     )
                     response["Last-Modified"] = http_date()
-                    response["Cache-Control"] = f"public, max-age={min(timeout, 60)}"
+                    # Browsers may keep a copy but must revalidate (cheap with the ETag), so an
+                    # edit or a booking shows at once.
+                    response["Cache-Control"] = "public, no-cache"
                     cache.set(key, response, timeout)
             return response
 

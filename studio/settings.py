@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_prose_editor",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +321,10 @@ CELERY_BEAT_SCHEDULE = {
     "contact-messages-sweep": {
         "task": "studio.tasks.contact_messages_sweep",
         "schedule": timedelta(minutes=5),
+    },
+    "blog-image-renditions-sweep": {
+        "task": "blog.tasks.image_renditions_sweep",
+        "schedule": timedelta(minutes=10),
     },
 }
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("dev/outbox/", views.dev_outbox, name="dev-outbox"),
     path("book/", include("bookings.urls")),
     path("blog/", include("blog.urls")),
+    path("", include("blog.site_urls")),  # /sitemap.xml and /robots.txt
     path("admin/", admin.site.urls),
 ]
 

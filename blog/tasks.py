@@ -1,0 +1,21 @@
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+from .models import Image
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def image_make_renditions(image_id: int) -> bool:
+    return services.image_make_renditions(image_id=image_id)
+
+
+@shared_task
+def image_renditions_sweep() -> int:
+    """Make renditions whose task never ran (e.g. the broker was down at upload time)."""
+    cutoff = timezone.now() - timedelta(minutes=5)
+    pending = Image.objects.filter(renditions_made_at__isnull=True, created_at__lt=cutoff)
+    ids = list(pending.values_list("pk", flat=True)[:50])
+    return sum(services.image_make_renditions(image_id=pk) for pk in ids)

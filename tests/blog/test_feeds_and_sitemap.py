@@ -1,0 +1,109 @@
+"""RSS, Atom, /sitemap.xml and /robots.txt parse as XML (or text) with the expected entries."""
+
+from datetime import UTC, datetime, timedelta
+from xml.etree import ElementTree
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+SITE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def articles(studio):
+    light = TagFactory(name="light")
+    older = PostFactory(
+        title="Older",
+        slug="older",
+        excerpt="About backdrops & paper.",
+        published_at=datetime(2025, 3, 10, 12, tzinfo=UTC),
+        author=AuthorFactory(name="Sam Reyes", slug="sam-reyes"),
+        tags=[light],
+        category=CategoryFactory(name="Advice", slug="advice"),
+    )
+    newer = PostFactory(title="Newer", slug="newer", published_at=timezone.now() - timedelta(1))
+    PostFactory(title="Draft", slug="draft", draft=True)
+    PostFactory(title="Later", slug="later", scheduled=True, category=CategoryFactory(slug="x"))
+    return newer, older
+
+
+def parse(client, url: str) -> ElementTree.Element:
+    response = client.get(url)
+    assert response.status_code == 200
+    return ElementTree.fromstring(response.content)
+
+
+def test_the_rss_feed_lists_published_articles(client, articles):
+    channel = parse(client, "/blog/feed/").find("channel")
+
+    items = channel.findall("item")
+    assert channel.findtext("title") == "Northlight Headshots — Journal"
+    assert channel.findtext("link") == f"{SITE}/blog/"
+    assert [item.findtext("title") for item in items] == ["Newer", "Older"]
+    older = items[1]
+    assert older.findtext("link") == f"{SITE}/blog/older/"
+    assert older.findtext("guid") == f"{SITE}/blog/older/"
+    assert older.findtext("description") == "About backdrops & paper."
+    assert older.findtext("pubDate") == "Mon, 10 Mar 2025 12:00:00 +0000"
+    assert [c.text for c in older.findall("category")] == ["light"]
+    assert older.findtext("{http://purl.org/dc/elements/1.1/}creator") == "Sam Reyes"
+
+
+def test_the_atom_feed_lists_published_articles(client, articles):
+    feed = parse(client, "/blog/feed/atom/")
+
+    entries = feed.findall(f"{ATOM}entry")
+    assert [entry.findtext(f"{ATOM}title") for entry in entries] == ["Newer", "Older"]
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href") == f"{SITE}/blog/feed/atom/"
+    assert entries[1].findtext(f"{ATOM}published") == "2025-03-10T12:00:00+00:00"
+    assert entries[1].find(f"{ATOM}author").findtext(f"{ATOM}name") == "Sam Reyes"
+
+
+def test_the_sitemap_lists_site_pages_articles_and_categories_with_lastmod(client, articles):
+    urlset = parse(client, "/sitemap.xml")
+
+    entries = {
+        url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod")
+        for url in urlset.findall(f"{SITEMAP}url")
+    }
+    assert list(entries) == [
+        f"{SITE}/",
+        f"{SITE}/about/",
+        f"{SITE}/services/",
+        f"{SITE}/contact/",
+        f"{SITE}/privacy/",
+        f"{SITE}/blog/",
+        f"{SITE}/blog/newer/",
+        f"{SITE}/blog/older/",
+        f"{SITE}/blog/category/advice/",
+    ]
+    assert all(entries.values())
+    today = timezone.now().date().isoformat()
+    assert entries[f"{SITE}/blog/"] == today
+
+
+def test_robots_txt_points_at_the_sitemap_and_keeps_crawlers_out_of_admin(client):
+    response = client.get("/robots.txt")
+
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == (
+        "User-agent: *\n"
+        "Disallow: /admin/\n"
+        "Disallow: /blog/preview/\n"
+        "Disallow: /blog/search/\n"
+        "\n"
+        f"Sitemap: {SITE}/sitemap.xml\n"
+    )
+
+
+def test_blog_pages_announce_their_feeds(client, articles):
+    content = client.get("/blog/").content.decode()
+
+    assert '<link rel="alternate" type="application/rss+xml"' in content
+    assert 'href="/blog/feed/atom/"' in content
