@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from . import payments, services
 from .models import (
     Booking,
     BookingEvent,
@@ -7,7 +8,9 @@ from .models import (
     IntakeQuestion,
     Payment,
     Photographer,
+    Refund,
     SessionType,
+    StripeEvent,
     TimeOff,
     WorkingHours,
 )
@@ -88,8 +91,20 @@ class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
     can_delete = False
-    fields = ["kind", "provider", "status", "amount_display", "refunded_amount", "paid_at"]
+    fields = ["kind", "provider", "status", "amount_display", "refunds_display", "paid_at"]
     readonly_fields = fields
+
+    @admin.display(description="Refunds")
+    def refunds_display(self, payment: Payment) -> str:
+        refunds = list(payment.refunds.all())
+        return (
+            "; ".join(
+                f"{refund.amount_display} {refund.get_status_display().lower()}"
+                + (f" ({refund.failure_reason})" if refund.failure_reason else "")
+                for refund in refunds
+            )
+            or "—"
+        )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -121,8 +136,73 @@ class BookingAdmin(admin.ModelAdmin):
         "cancelled_at",
         "session_type",
         "photographer",
+        "money",
     ]
     inlines = [PaymentInline, BookingEventInline]
+    actions = ["cancel_and_refund", "record_balance_paid"]
 
     def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Payments")
+    def money(self, booking: Booking) -> str:
+        return str(payments.booking_money(booking))
+
+    @admin.action(description="Cancel and refund the deposit")
+    def cancel_and_refund(self, request, queryset):
+        for booking in queryset:
+            try:
+                services.booking_cancel(
+                    booking=booking, actor=request.user.get_username(), refund=True
+                )
+            except services.BookingError as error:
+                self.message_user(request, f"{booking}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{booking}: cancelled; deposit refund requested.")
+
+    @admin.action(description="Record the balance as paid at the studio")
+    def record_balance_paid(self, request, queryset):
+        for booking in queryset:
+            try:
+                payment = payments.payment_record_balance(
+                    booking=booking, actor=request.user.get_username()
+                )
+            except services.BookingError as error:
+                self.message_user(request, f"{booking}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{booking}: balance {payment.amount_display} paid.")
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    """What Stripe told us and what we did about it (read-only)."""
+
+    list_display = ["received_at", "type", "event_id", "source", "outcome"]
+    list_filter = ["type", "source"]
+    search_fields = ["event_id", "outcome"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "payment", "amount_display", "status", "reason", "actor"]
+    list_filter = ["status", "reason"]
+    search_fields = ["stripe_refund_id", "payment__booking__client_email"]
+    list_select_related = ["payment"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -296,6 +296,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "studio.tasks.contact_messages_sweep",
         "schedule": timedelta(minutes=5),
     },
+    "stripe-checkouts-close-lapsed": {
+        "task": "bookings.tasks.stripe_checkouts_close_lapsed",
+        "schedule": timedelta(minutes=1),
+    },
+    "stripe-refunds-sweep": {
+        "task": "bookings.tasks.stripe_refunds_sweep",
+        "schedule": timedelta(minutes=5),
+    },
+    "stripe-reconcile-events": {
+        "task": "bookings.tasks.stripe_reconcile_events",
+        "schedule": timedelta(minutes=15),
+    },
 }
 
 LOGGING = {

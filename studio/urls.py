@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from bookings.webhooks import stripe_webhook
+
 from . import views
 
 urlpatterns = [
@@ -16,6 +18,7 @@ urlpatterns = [
     path("book/", include("bookings.urls")),
     path("blog/", include("blog.urls")),
     path("admin/", admin.site.urls),
+    path("stripe/webhook/", stripe_webhook, name="stripe-webhook"),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:
