@@ -151,10 +151,11 @@ def refund_params(refund: Refund) -> dict:
             "refund": refund.idempotency_key,
         },
     }
-    if refund.reason in (Refund.Reason.CANCELLATION, Refund.Reason.DUPLICATE):
-        params["reason"] = (
-            "duplicate" if refund.reason == Refund.Reason.DUPLICATE else "requested_by_customer"
-        )
+    # Stripe's reasons feed its fraud and dispute tooling: only say what is true.
+    if refund.reason == Refund.Reason.DUPLICATE:
+        params["reason"] = "duplicate"
+    elif refund.reason == Refund.Reason.CANCELLATION and refund.actor == "client":
+        params["reason"] = "requested_by_customer"
     return params
 
 

@@ -73,3 +73,18 @@ def checkout(fake_stripe):
         return url.rsplit("/", 1)[-1]
 
     return start
+
+
+@pytest.fixture
+def paid(fake_stripe, held, checkout):
+    """The client paid on Stripe; the checkout.session.completed event is not delivered yet."""
+    session_id = checkout(held)
+    return fake_stripe.pay(session_id, deliver=False)
+
+
+@pytest.fixture
+def confirmed_payment(held, paid, post_event):
+    """The held booking, confirmed by its webhook: its Stripe deposit payment."""
+    post_event(paid)
+    held.refresh_from_db()
+    return held.payments.get()

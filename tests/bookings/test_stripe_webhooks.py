@@ -35,13 +35,6 @@ def snapshot(booking) -> tuple:
     )
 
 
-@pytest.fixture
-def paid(fake_stripe, held, checkout):
-    """The client paid on Stripe; the checkout.session.completed event is not delivered yet."""
-    session_id = checkout(held)
-    return fake_stripe.pay(session_id, deliver=False)
-
-
 # Signatures
 
 
@@ -386,12 +379,6 @@ def refund_object(payment, *, status: str, refund_id: str = "re_test_1", metadat
         "status": status,
         "failure_reason": "expired_or_canceled_card" if status == "failed" else None,
     }
-
-
-@pytest.fixture
-def confirmed_payment(held, paid, post_event):
-    post_event(paid)
-    return held.payments.get()
 
 
 def test_a_refund_made_in_stripes_dashboard_is_recorded(
