@@ -235,6 +235,8 @@ class FakeStripe:
         path = parts.path
         if path.startswith("/pay/"):
             return self._checkout_page(method, path.removeprefix("/pay/"))
+        if not path.startswith("/v1/"):  # e.g. the browser's /favicon.ico
+            return 404, {"Content-Type": "text/plain"}, b"Not found"
         params = parse_form(body if method == "POST" else parts.query)
         key = headers.get("Idempotency-Key")
         record = Recorded(method, path, params, key)
@@ -457,7 +459,7 @@ class FakeStripe:
         amount = f"{session['amount_total'] / 100:.2f} {session['currency'].upper()}"
         cancel = session["cancel_url"] or "/"
         page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Fake Stripe Checkout</title></head><body>
+<title>Fake Stripe Checkout</title><link rel="icon" href="data:,"></head><body>
 <h1>Fake Stripe Checkout</h1>
 <p>Pay <strong>{html.escape(amount)}</strong> for {html.escape(session["customer_email"] or "")}</p>
 <form method="post" action="/pay/{html.escape(session_id)}"><button type="submit">Pay</button></form>
