@@ -430,17 +430,23 @@ def refund_object_apply(obj: dict) -> str:
         refund = Refund(
             payment=payment, amount=amount, currency=currency, reason=Refund.Reason.EXTERNAL
         )
+    heard_before = refund.stripe_refund_id is not None
     refund.stripe_refund_id = obj["id"]
     previous, new = refund.status, obj.get("status")
-    if REFUND_STATUS_RANK.get(new, -1) > REFUND_STATUS_RANK[previous]:
+    # Forward only, once Stripe has spoken; before that (a row we gave up sending, say) Stripe's
+    # word replaces ours.
+    moves_forward = REFUND_STATUS_RANK.get(new, -1) > REFUND_STATUS_RANK[previous]
+    if new in REFUND_STATUS_RANK and (moves_forward or not heard_before):
         refund.status = new
+        if new in Refund.LIVE_STATUSES:
+            refund.failure_reason = ""
         if new in (Refund.Status.FAILED, Refund.Status.CANCELED):
             refund.failure_reason = (obj.get("failure_reason") or new)[:300]
             logger.error("refund %s on booking %s %s", obj["id"], booking.public_id, new)
     refund.save()
     _settle(payment)
     payment.save()
-    became_live = previous == Refund.Status.REQUESTED and refund.status in Refund.LIVE_STATUSES
+    became_live = previous not in Refund.LIVE_STATUSES and refund.status in Refund.LIVE_STATUSES
     if became_live and refund.reason != Refund.Reason.LATE_PAYMENT:
         notify_after_commit(booking=booking, kind="refund_issued")
     return f"refund {refund.status}"
@@ -489,7 +495,12 @@ def checkout_sessions_close_lapsed(
                 session = stripe_gateway.retrieve_checkout_session(payment.checkout_session_id)
             except stripe_gateway.GatewayError:
                 continue
-        checkout_session_sync(session)
+        if checkout_session_sync(session) == "not paid (yet)":
+            # Complete but unpaid (a delayed method): the attempt is over for this hold. Should
+            # the money arrive after all, async_payment_succeeded still records it.
+            Payment.objects.filter(pk=payment.pk, status=Status.PENDING).update(
+                status=Status.FAILED, updated_at=now
+            )
         closed += 1
     return closed
 

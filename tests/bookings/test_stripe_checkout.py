@@ -1,5 +1,6 @@
 """Starting a Stripe Checkout for the deposit, and the pages around it (fake Stripe over HTTP)."""
 
+import socket
 from datetime import timedelta
 from html import unescape
 
@@ -142,7 +143,10 @@ def test_a_stripe_error_shows_a_clear_message_and_keeps_the_hold(client, fake_st
 
 
 def test_stripe_unreachable_is_the_same_clear_message(client, fake_stripe, held, settings):
-    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # the discard port: nothing listens
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{port}"
 
     response = client.post(checkout_path(held))
 

@@ -221,3 +221,35 @@ def test_a_refunded_deposit_is_owed_again_at_the_session(fake_stripe, confirmed_
     money = payments.booking_money(booking)
 
     assert (money.deposit_paid, money.refunded, money.balance_due) == (5000, 5000, 20000)
+
+
+def test_stripes_word_replaces_a_refund_we_had_given_up_on(
+    fake_stripe, confirmed_payment, django_capture_on_commit_callbacks, post_event, notifications
+):
+    """The send was marked failed here (an error came back), yet Stripe made the refund."""
+    fake_stripe.fail_next("POST", "/v1/refunds", status=400, message="Timed out.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(booking=confirmed_payment.booking, actor="client")
+    refund = Refund.objects.get()
+    assert refund.status == "failed"
+
+    post_event(
+        fake_stripe.event(
+            "refund.updated",
+            {
+                "id": "re_test_made_anyway",
+                "object": "refund",
+                "amount": 5000,
+                "currency": "gbp",
+                "payment_intent": confirmed_payment.payment_intent_id,
+                "metadata": {"refund": refund.idempotency_key},
+                "status": "succeeded",
+            },
+        )
+    )
+
+    refund.refresh_from_db()
+    assert (refund.status, refund.failure_reason) == ("succeeded", "")
+    confirmed_payment.refresh_from_db()
+    assert confirmed_payment.status == Payment.Status.REFUNDED
+    assert notifications == [("refund_issued", str(confirmed_payment.booking.public_id))]

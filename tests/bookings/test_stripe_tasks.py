@@ -105,6 +105,21 @@ def test_if_stripe_cannot_answer_the_next_sweep_tries_again(fake_stripe, held, c
     assert held.payments.get().status == Payment.Status.EXPIRED
 
 
+def test_a_session_complete_but_unpaid_ends_the_attempt_instead_of_asking_forever(
+    fake_stripe, held, checkout
+):
+    session_id = checkout(held)
+    fake_stripe.sessions[session_id]["object"].update(status="complete", payment_status="unpaid")
+    lapse(held, status=Booking.Status.EXPIRED)
+
+    tasks.stripe_checkouts_close_lapsed()
+    asked = len(fake_stripe.requests)
+    tasks.stripe_checkouts_close_lapsed()
+
+    assert held.payments.get().status == Payment.Status.FAILED
+    assert len(fake_stripe.requests) == asked
+
+
 def test_an_attempt_that_never_reached_stripe_is_closed_without_asking(fake_stripe, held):
     StripeDepositFactory(booking=held, checkout_session_id=None)
     lapse(held)
