@@ -9,7 +9,7 @@ from django.utils.html import format_html_join
 
 from studio.models import Studio
 
-from . import services
+from . import payments, services
 from .models import (
     Booking,
     BookingEvent,
@@ -17,7 +17,9 @@ from .models import (
     IntakeQuestion,
     Payment,
     Photographer,
+    Refund,
     SessionType,
+    StripeEvent,
     TimeOff,
     WorkingHours,
 )
@@ -143,8 +145,20 @@ class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
     can_delete = False
-    fields = ["kind", "provider", "status", "amount_display", "refunded_amount", "paid_at"]
+    fields = ["kind", "provider", "status", "amount_display", "refunds_display", "paid_at"]
     readonly_fields = fields
+
+    @admin.display(description="Refunds")
+    def refunds_display(self, payment: Payment) -> str:
+        refunds = list(payment.refunds.all())
+        return (
+            "; ".join(
+                f"{refund.amount_display} {refund.get_status_display().lower()}"
+                + (f" ({refund.failure_reason})" if refund.failure_reason else "")
+                for refund in refunds
+            )
+            or "—"
+        )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -189,6 +203,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
             "Price and policy",
             {
                 "fields": [
+                    "money",
                     "price_amount",
                     "deposit_amount",
                     "currency",
@@ -232,6 +247,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
         "session_type",
         "photographer",
         "intake_answers_display",
+        "money",
     ]
     inlines = [PaymentInline, BookingEventInline]
     actions = [
@@ -240,6 +256,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
         "cancel_without_refund",
         "mark_completed",
         "mark_no_show",
+        "record_balance_paid",
     ]
 
     def has_add_permission(self, request):
@@ -328,6 +345,19 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
             "Marked no-show",
         )
 
+    @admin.display(description="Payments")
+    def money(self, booking: Booking) -> str:
+        return str(payments.booking_money(booking))
+
+    @admin.action(description="Record the balance as paid at the studio")
+    def record_balance_paid(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda b: payments.payment_record_balance(booking=b, actor=self.actor(request)),
+            "Balance recorded as paid",
+        )
+
     def get_urls(self):
         own = [
             path(
@@ -400,3 +430,38 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
             ],
         }
         return TemplateResponse(request, "admin/bookings/booking/reschedule.html", context)
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    """What Stripe told us and what we did about it (read-only)."""
+
+    list_display = ["received_at", "type", "event_id", "source", "outcome"]
+    list_filter = ["type", "source"]
+    search_fields = ["event_id", "outcome"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "payment", "amount_display", "status", "reason", "actor"]
+    list_filter = ["status", "reason"]
+    search_fields = ["stripe_refund_id", "payment__booking__client_email"]
+    list_select_related = ["payment"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

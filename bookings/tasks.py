@@ -1,15 +1,51 @@
 from celery import shared_task
 
-from . import services
+from studio.queue import enqueue_after_commit
+
+from . import client_data, payments, services
 
 
 @shared_task
 def bookings_expire_lapsed() -> int:
-    return len(services.bookings_expire_lapsed())
+    expired = services.bookings_expire_lapsed()
+    if expired and payments.stripe_enabled():
+        # Holds that lapsed on our side first: close their Checkout Sessions now.
+        enqueue_after_commit(stripe_checkouts_close_lapsed, booking_ids=expired)
+    return len(expired)
+
+
+@shared_task
+def stripe_checkouts_close_lapsed(booking_ids: list[int] | None = None) -> int:
+    """Expire the Checkout Sessions of lapsed holds (also every minute, for holds expired
+    elsewhere, e.g. when another client's hold took the time)."""
+    if not payments.stripe_enabled():
+        return 0
+    return payments.checkout_sessions_close_lapsed(booking_ids=booking_ids)
+
+
+@shared_task
+def stripe_refund_send(refund_id: int) -> str:
+    return payments.refund_send(refund_id=refund_id)
+
+
+@shared_task
+def stripe_refunds_sweep() -> int:
+    """Send refunds still `requested`: the broker lost the task, or Stripe said try later."""
+    if not payments.stripe_enabled():
+        return 0
+    return payments.refunds_send_requested()
+
+
+@shared_task
+def stripe_reconcile_events() -> int:
+    """Process recent events whose webhook delivery failed."""
+    if not payments.stripe_enabled():
+        return 0
+    from .webhooks import reconcile_undelivered_events
+
+    return reconcile_undelivered_events()
 
 
 @shared_task
 def client_data_purge() -> int:
-    from .client_data import client_data_purge as purge
-
-    return purge()
+    return client_data.client_data_purge()

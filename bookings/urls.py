@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.session_type_list, name="list"),
     path("deposit/<uuid:public_id>/", views.deposit, name="deposit"),
     path("deposit/<uuid:public_id>/demo/", views.deposit_demo, name="deposit-demo"),
+    path("deposit/<uuid:public_id>/checkout/", views.deposit_checkout, name="deposit-checkout"),
     path("confirmed/<uuid:public_id>/", views.confirmed, name="confirmed"),
     path("manage/<uuid:public_id>/<str:token>/", views.manage, name="manage"),
     path("manage/<uuid:public_id>/<str:token>/cancel/", views.manage_cancel, name="cancel"),

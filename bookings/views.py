@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from studio.ratelimits import limit_posts
 
 from . import links, payments, services
 from .forms import BookingDetailsForm, CancelForm
-from .models import Booking, CancellationPolicy, Photographer, SessionType
+from .models import Booking, CancellationPolicy, Payment, Photographer, SessionType
 from .selectors import Availability, availability, bookable_days, find_slot
 
 MAX_JSON_RANGE_DAYS = 62
@@ -333,8 +333,45 @@ def own_booking(request: HttpRequest, public_id: UUID) -> Booking:
     if str(public_id) not in request.session.get(SESSION_KEY, []):
         raise Http404
     return get_object_or_404(
-        Booking.objects.select_related("session_type", "photographer"), public_id=public_id
+        Booking.objects.select_related("session_type", "photographer", "policy"),
+        public_id=public_id,
     )
+
+
+def hold_lapsed(request: HttpRequest, booking: Booking) -> HttpResponse:
+    return error_page(
+        request,
+        title="This hold has lapsed",
+        message="We kept the time for you for 35 minutes, but the deposit wasn't paid. "
+        "Please book again.",
+        status=410,
+        back_url=booking.session_type.get_absolute_url(),
+        back_label="Choose a time",
+    )
+
+
+def render_deposit(
+    request: HttpRequest, booking: Booking, *, payment_error: str = "", status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "bookings/deposit.html",
+        {
+            "booking": booking,
+            "demo": not payments.stripe_enabled(),
+            "start_local": booking.starts_at.astimezone(Studio.load().zone),
+            "cancelled": request.GET.get("cancelled") == "1" and not payment_error,
+            "payment_error": payment_error,
+        },
+        status=status,
+    )
+
+
+def see_other(url: str) -> HttpResponseRedirect:
+    """A 303: the browser follows a POST's answer with a GET (to Stripe Checkout)."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
 
 
 @never_cache
@@ -344,24 +381,39 @@ def deposit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if booking.status == Booking.Status.CONFIRMED:
         return redirect("bookings:confirmed", booking.public_id)
     if booking.status != Booking.Status.HELD or booking.hold_expires_at <= timezone.now():
-        return error_page(
+        return hold_lapsed(request, booking)
+    return render_deposit(request, booking)
+
+
+@never_cache
+@require_POST
+def deposit_checkout(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Open (or reopen) the Stripe Checkout Session for the deposit and send the client there."""
+    booking = own_booking(request, public_id)
+    if not payments.stripe_enabled():
+        raise Http404
+    if booking.status == Booking.Status.CONFIRMED:
+        return redirect("bookings:confirmed", booking.public_id)
+    try:
+        url = payments.checkout_start(booking=booking)
+    except payments.HoldLapsed:
+        return hold_lapsed(request, booking)
+    except payments.PaymentUnavailable:
+        booking.refresh_from_db()
+        return render_deposit(
             request,
-            title="This hold has lapsed",
-            message="We kept the time for you for 35 minutes, but the deposit wasn't paid. "
-            "Please book again.",
-            status=410,
-            back_url=booking.session_type.get_absolute_url(),
-            back_label="Choose a time",
+            booking,
+            payment_error=(
+                "We couldn't open the secure payment page just now: our payment provider "
+                "didn't answer. Nothing has been charged, and your time is still held for you "
+                f"until {timezone.localtime(booking.hold_expires_at):%H:%M}. Please try again "
+                "in a moment."
+            ),
+            status=503,
         )
-    return render(
-        request,
-        "bookings/deposit.html",
-        {
-            "booking": booking,
-            "demo": not payments.stripe_enabled(),
-            "start_local": booking.starts_at.astimezone(Studio.load().zone),
-        },
-    )
+    if url is None:
+        return redirect("bookings:confirmed", booking.public_id)
+    return see_other(url)
 
 
 @never_cache
@@ -390,14 +442,41 @@ def deposit_demo(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @never_cache
 @require_GET
 def confirmed(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Where Stripe sends the client back (?session_id=...), and the demo's confirmation.
+
+    Stripe's redirect proves nothing by itself: unless the webhook has confirmed the booking
+    already, this asks Stripe about the session and acts on its answer like the webhook would.
+    Until Stripe says paid, the page says so and refreshes itself.
+    """
     booking = own_booking(request, public_id)
-    if booking.status == Booking.Status.HELD:
+    session_id = request.GET.get("session_id", "")[:255]
+    payment = None
+    if session_id and payments.stripe_enabled():
+        if booking.status != Booking.Status.CONFIRMED:
+            payments.checkout_session_refresh(booking=booking, session_id=session_id)
+            booking.refresh_from_db()
+        payment = booking.payments.filter(
+            provider=Payment.Provider.STRIPE, checkout_session_id=session_id
+        ).first()
+    confirming = (
+        booking.status == Booking.Status.HELD
+        and payment is not None
+        and payment.status == Payment.Status.PENDING
+    )
+    if booking.status == Booking.Status.HELD and not confirming:
         return redirect("bookings:deposit", booking.public_id)
     return render(
         request,
         "bookings/confirmed.html",
         {
             "booking": booking,
+            "confirming": confirming,
+            "paid_too_late": (
+                booking.status != Booking.Status.CONFIRMED
+                and payment is not None
+                and payment.paid_at is not None
+            ),
+            "payment": payment,
             "manage_url": links.manage_path(booking),
             "start_local": booking.starts_at.astimezone(Studio.load().zone),
         },

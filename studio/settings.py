@@ -326,6 +326,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "blog.tasks.image_renditions_sweep",
         "schedule": timedelta(minutes=10),
     },
+    "stripe-checkouts-close-lapsed": {
+        "task": "bookings.tasks.stripe_checkouts_close_lapsed",
+        "schedule": timedelta(minutes=1),
+    },
+    "stripe-refunds-sweep": {
+        "task": "bookings.tasks.stripe_refunds_sweep",
+        "schedule": timedelta(minutes=5),
+    },
+    "stripe-reconcile-events": {
+        "task": "bookings.tasks.stripe_reconcile_events",
+        "schedule": timedelta(minutes=15),
+    },
 }
 
 LOGGING = {

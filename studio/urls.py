@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from bookings.webhooks import stripe_webhook
+
 from . import views
 
 handler500 = "studio.errors.server_error"
@@ -19,6 +21,7 @@ urlpatterns = [
     path("blog/", include("blog.urls")),
     path("", include("blog.site_urls")),  # /sitemap.xml and /robots.txt
     path("admin/", admin.site.urls),
+    path("stripe/webhook/", stripe_webhook, name="stripe-webhook"),
 ]
 
 if settings.BENCHMARK_FLOOR:

@@ -12,6 +12,7 @@ from bookings.models import (
     HOLD_DURATION,
     Booking,
     CancellationPolicy,
+    Payment,
     Photographer,
     SessionType,
     TimeOff,
@@ -231,3 +232,25 @@ class PostFactory(DjangoModelFactory[Post]):
     def tags(self, create: bool, extracted, **kwargs) -> None:
         if create and extracted:
             self.tags.set(extracted)
+
+
+# stripe
+
+
+class StripeDepositFactory(DjangoModelFactory[Payment]):
+    """An attempt at paying a deposit on Stripe Checkout (pending unless told otherwise)."""
+
+    class Meta:
+        model = Payment
+
+    booking = factory.SubFactory(BookingFactory, status=Booking.Status.HELD)
+    provider = Payment.Provider.STRIPE
+    kind = Payment.Kind.DEPOSIT
+    status = Payment.Status.PENDING
+    amount = factory.LazyAttribute(lambda p: p.booking.deposit_amount)
+    currency = factory.LazyAttribute(lambda p: p.booking.currency)
+    attempt = 1
+    checkout_session_id = factory.Sequence(lambda n: f"cs_test_factory_{n}")
+    checkout_expires_at = factory.LazyAttribute(
+        lambda p: p.booking.hold_expires_at or timezone.now() + HOLD_DURATION
+    )

@@ -1,0 +1,255 @@
+"""Refunds through Stripe's Refund API (client and studio cancellations), and balances."""
+
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings import links, payments, services
+from bookings.models import Booking, BookingEvent, Payment, Refund
+
+pytestmark = pytest.mark.django_db
+
+
+def cancel_as_client(client, booking, capture):
+    with capture(execute=True):
+        return client.post(links.manage_path(booking) + "cancel/", {"confirm": "on"}, follow=True)
+
+
+def test_a_client_cancelling_in_time_is_refunded_through_the_refund_api(
+    client, fake_stripe, confirmed_payment, django_capture_on_commit_callbacks, notifications
+):
+    booking = confirmed_payment.booking
+    page = unescape(client.get(links.manage_path(booking) + "cancel/").content.decode())
+    assert "will be refunded to the card you paid with" in page
+
+    response = cancel_as_client(client, booking, django_capture_on_commit_callbacks)
+
+    assert "Your deposit will be refunded" in unescape(response.content.decode())
+    [call] = fake_stripe.calls("POST", "/v1/refunds")
+    public_id = str(booking.public_id)
+    key = f"deposit-refund:{public_id}:1:1"
+    assert call.idempotency_key == key
+    assert call.params == {
+        "payment_intent": confirmed_payment.payment_intent_id,
+        "amount": "5000",
+        "metadata": {"booking": public_id, "attempt": "1", "refund": key},
+        "reason": "requested_by_customer",
+    }
+    refund = Refund.objects.get()
+    assert (refund.status, refund.reason, refund.actor) == ("succeeded", "cancellation", "client")
+    assert refund.stripe_refund_id.startswith("re_test_")
+    confirmed_payment.refresh_from_db()
+    assert (confirmed_payment.status, confirmed_payment.refunded_amount) == ("refunded", 5000)
+    assert notifications == [("refund_issued", public_id)]
+
+
+def test_outside_the_window_the_page_says_the_deposit_is_kept_and_it_is(
+    client, fake_stripe, confirmed_payment, django_capture_on_commit_callbacks
+):
+    booking = confirmed_payment.booking
+    booking.starts_at = timezone.now() + timedelta(hours=30)
+    booking.ends_at = booking.starts_at + timedelta(hours=1)
+    booking.blocked = DateTimeTZRange(booking.starts_at, booking.ends_at, "[)")
+    booking.save()
+
+    page = unescape(client.get(links.manage_path(booking) + "cancel/").content.decode())
+    assert "will not be refunded" in page
+
+    response = cancel_as_client(client, booking, django_capture_on_commit_callbacks)
+
+    assert "the deposit is kept" in unescape(response.content.decode())
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    assert fake_stripe.calls("POST", "/v1/refunds") == []
+    assert Refund.objects.count() == 0
+
+
+def test_the_photographer_cancels_and_refunds_from_admin(
+    admin_client, fake_stripe, confirmed_payment, django_capture_on_commit_callbacks
+):
+    booking = confirmed_payment.booking
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:bookings_booking_changelist"),
+            {"action": "cancel_with_refund", "_selected_action": [booking.pk]},
+            follow=True,
+        )
+
+    assert "Cancelled with refund: 1 booking(s)." in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    [call] = fake_stripe.calls("POST", "/v1/refunds")
+    assert "reason" not in call.params  # the studio cancelled, not the customer
+    assert Refund.objects.get().actor == "admin"
+
+
+def test_a_refund_stripe_cannot_take_now_is_sent_again_by_the_sweep_with_the_same_key(
+    fake_stripe, confirmed_payment, django_capture_on_commit_callbacks
+):
+    fake_stripe.fail_next("POST", "/v1/refunds", status=503, message="Try again later.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(booking=confirmed_payment.booking, actor="client")
+
+    refund = Refund.objects.get()
+    assert (refund.status, refund.send_attempts) == ("requested", 1)
+
+    assert payments.refunds_send_requested(older_than=timedelta(0)) == 1
+
+    refund.refresh_from_db()
+    assert refund.status == "succeeded"
+    first, second = fake_stripe.calls("POST", "/v1/refunds")
+    assert first.idempotency_key == second.idempotency_key == refund.idempotency_key
+    assert first.params == second.params
+
+
+def test_a_refund_lost_with_the_broker_is_sent_by_the_sweep(fake_stripe, confirmed_payment):
+    services.booking_cancel(booking=confirmed_payment.booking, actor="client")  # no on_commit
+
+    assert fake_stripe.calls("POST", "/v1/refunds") == []
+    payments.refunds_send_requested(older_than=timedelta(0))
+
+    assert Refund.objects.get().status == "succeeded"
+    assert len(fake_stripe.calls("POST", "/v1/refunds")) == 1
+
+
+def test_a_refund_stripe_refuses_is_marked_failed_for_the_studio(
+    fake_stripe, confirmed_payment, django_capture_on_commit_callbacks, notifications
+):
+    fake_stripe.fail_next(
+        "POST", "/v1/refunds", status=400, type="invalid_request_error", message="No can do."
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(booking=confirmed_payment.booking, actor="client")
+
+    refund = Refund.objects.get()
+    assert (refund.status, refund.failure_reason) == ("failed", "No can do.")
+    confirmed_payment.refresh_from_db()
+    assert confirmed_payment.status == Payment.Status.SUCCEEDED
+    assert notifications == []
+    assert payments.refunds_send_requested(older_than=timedelta(0)) == 0
+
+
+def test_cancelling_twice_never_refunds_twice(fake_stripe, confirmed_payment):
+    booking = confirmed_payment.booking
+    services.booking_cancel(booking=booking, actor="client")
+    with pytest.raises(services.TransitionRefused):
+        services.booking_cancel(booking=booking, actor="client")
+    payments.deposit_refund(booking=booking)  # called again directly: nothing left to refund
+
+    assert Refund.objects.count() == 1
+
+
+def test_demo_deposits_are_still_refunded_at_once(settings):
+    from tests.factories import BookingFactory, StudioFactory
+
+    StudioFactory()
+    settings.STRIPE_SECRET_KEY = ""
+    booking = BookingFactory(status=Booking.Status.HELD)
+    payment = payments.payment_demo_deposit(booking=booking)
+
+    services.booking_cancel(booking=booking, actor="client")
+
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded_amount) == ("refunded", 5000)
+
+
+# Balances
+
+
+def test_the_balance_is_recorded_as_paid_at_the_studio(confirmed_payment, admin_user):
+    booking = confirmed_payment.booking
+    assert (
+        str(payments.booking_money(booking)) == "Deposit paid £50.00 · due at the session £150.00"
+    )
+
+    balance = payments.payment_record_balance(booking=booking, actor="maya")
+
+    assert (balance.kind, balance.provider, balance.status, balance.amount) == (
+        "balance",
+        "studio",
+        "succeeded",
+        15000,
+    )
+    money = payments.booking_money(booking)
+    assert (money.deposit_paid, money.balance_paid, money.balance_due) == (5000, 15000, 0)
+    event = BookingEvent.objects.filter(booking=booking).last()
+    assert (event.actor, event.note) == ("maya", "balance £150.00 paid at the studio")
+    with pytest.raises(services.TransitionRefused, match="Nothing is left to pay"):
+        payments.payment_record_balance(booking=booking, actor="maya")
+
+
+def test_a_held_booking_has_no_balance_to_record(held):
+    with pytest.raises(services.TransitionRefused):
+        payments.payment_record_balance(booking=held, actor="maya")
+
+
+def test_the_admin_shows_payments_and_records_the_balance(admin_client, confirmed_payment):
+    booking = confirmed_payment.booking
+    page = admin_client.get(reverse("admin:bookings_booking_change", args=[booking.pk]))
+    assert "Deposit paid £50.00 · due at the session £150.00" in page.content.decode()
+
+    response = admin_client.post(
+        reverse("admin:bookings_booking_changelist"),
+        {"action": "record_balance_paid", "_selected_action": [booking.pk]},
+        follow=True,
+    )
+
+    assert "Balance recorded as paid: 1 booking(s)." in response.content.decode()
+    assert booking.payments.filter(kind="balance").count() == 1
+    page = admin_client.get(reverse("admin:bookings_booking_change", args=[booking.pk]))
+    assert "balance paid £150.00 · due at the session £0.00" in page.content.decode()
+
+
+def test_a_refunded_deposit_is_owed_again_at_the_session(fake_stripe, confirmed_payment):
+    booking = confirmed_payment.booking
+    Refund.objects.create(
+        payment=confirmed_payment,
+        amount=5000,
+        currency="GBP",
+        status="succeeded",
+        reason="external",
+        stripe_refund_id="re_test_x",
+    )
+    payments._settle(confirmed_payment)
+    confirmed_payment.save()
+
+    money = payments.booking_money(booking)
+
+    assert (money.deposit_paid, money.refunded, money.balance_due) == (5000, 5000, 20000)
+
+
+def test_stripes_word_replaces_a_refund_we_had_given_up_on(
+    fake_stripe, confirmed_payment, django_capture_on_commit_callbacks, post_event, notifications
+):
+    """The send was marked failed here (an error came back), yet Stripe made the refund."""
+    fake_stripe.fail_next("POST", "/v1/refunds", status=400, message="Timed out.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(booking=confirmed_payment.booking, actor="client")
+    refund = Refund.objects.get()
+    assert refund.status == "failed"
+
+    post_event(
+        fake_stripe.event(
+            "refund.updated",
+            {
+                "id": "re_test_made_anyway",
+                "object": "refund",
+                "amount": 5000,
+                "currency": "gbp",
+                "payment_intent": confirmed_payment.payment_intent_id,
+                "metadata": {"refund": refund.idempotency_key},
+                "status": "succeeded",
+            },
+        )
+    )
+
+    refund.refresh_from_db()
+    assert (refund.status, refund.failure_reason) == ("succeeded", "")
+    confirmed_payment.refresh_from_db()
+    assert confirmed_payment.status == Payment.Status.REFUNDED
+    assert notifications == [("refund_issued", str(confirmed_payment.booking.public_id))]
