@@ -6,3 +6,19 @@ from . import services
 @shared_task
 def bookings_expire_lapsed() -> int:
     return len(services.bookings_expire_lapsed())
+
+
+@shared_task
+def notification_send(log_id: int) -> str:
+    """Send one logged email (idempotent: a second delivery finds it claimed or sent)."""
+    from .notifications import notification_send as send
+
+    return send(log_id=log_id).outcome
+
+
+@shared_task
+def notifications_sweep() -> dict[str, int]:
+    """Every minute: claim due reminders and queue every email still waiting."""
+    from .notifications import notifications_sweep as sweep
+
+    return sweep()

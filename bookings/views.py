@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studio.models import Studio
 
 from . import links, payments, services
+from .calendar import photographer_feed
 from .forms import BookingDetailsForm, CancelForm
 from .models import Booking, CancellationPolicy, Photographer, SessionType
 from .selectors import Availability, availability, bookable_days, find_slot
@@ -496,3 +497,20 @@ def manage_reschedule(request: HttpRequest, public_id: UUID, token: str) -> Http
         extra={**manage_context(booking, token), "manage_url": manage_url},
         exclude_booking_id=booking.pk,
     )
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A photographer's private iCal feed; the token in the address is the only key."""
+    photographer = Photographer.objects.filter(calendar_token=token).first()
+    if photographer is None:
+        raise Http404
+    response = HttpResponse(
+        photographer_feed(photographer, studio=Studio.load()),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Content-Disposition"] = f'inline; filename="{photographer.slug}.ics"'
+    return response

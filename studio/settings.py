@@ -292,6 +292,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.tasks.bookings_expire_lapsed",
         "schedule": timedelta(minutes=1),
     },
+    "bookings-notifications-sweep": {
+        "task": "bookings.tasks.notifications_sweep",
+        "schedule": timedelta(minutes=1),
+    },
     "contact-messages-sweep": {
         "task": "studio.tasks.contact_messages_sweep",
         "schedule": timedelta(minutes=5),

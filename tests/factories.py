@@ -12,6 +12,7 @@ from bookings.models import (
     HOLD_DURATION,
     Booking,
     CancellationPolicy,
+    NotificationLog,
     Photographer,
     SessionType,
     TimeOff,
@@ -146,3 +147,16 @@ class TimeOffFactory(DjangoModelFactory[TimeOff]):
     photographer = factory.SubFactory(PhotographerFactory)
     starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
     ends_at = factory.LazyAttribute(lambda t: t.starts_at + timedelta(days=1))
+
+
+class NotificationLogFactory(DjangoModelFactory[NotificationLog]):
+    """An email waiting to be sent about a booking (written directly, not queued)."""
+
+    class Meta:
+        model = NotificationLog
+
+    booking = factory.SubFactory(BookingFactory)
+    kind = "confirmation"
+    revision = factory.LazyAttribute(lambda log: log.booking.revision)
+    recipient = factory.LazyAttribute(lambda log: log.booking.client_email)
+    session_starts_at = factory.LazyAttribute(lambda log: log.booking.starts_at)

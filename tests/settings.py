@@ -15,10 +15,17 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Mail stays in memory, unless a test starts a process that must speak SMTP to a local server
+# (TEST_MAIL_SMTP=true keeps the SMTP mailer studio.settings builds from EMAIL_HOST/EMAIL_PORT).
+if os.environ.get("TEST_MAIL_SMTP") != "true":
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Tasks run in-process unless a test starts a real worker (tests/conftest.py: celery_worker).
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("TEST_CELERY_EAGER", "true") == "true"
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# How long a worker's claim on an email holds (bookings/notifications.py); tests shorten it.
+if os.environ.get("TEST_NOTIFICATION_CLAIM_SECONDS"):
+    NOTIFICATION_CLAIM_SECONDS = int(os.environ["TEST_NOTIFICATION_CLAIM_SECONDS"])
