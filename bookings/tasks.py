@@ -8,7 +8,9 @@ def bookings_expire_lapsed() -> int:
     return len(services.bookings_expire_lapsed())
 
 
-@shared_task
+# No result is kept: publishing a job then needs the broker only, so it fails fast (and the
+# sweep takes over) when Redis is down, instead of waiting on the result store.
+@shared_task(ignore_result=True)
 def notification_send(log_id: int) -> str:
     """Send one logged email (idempotent: a second delivery finds it claimed or sent)."""
     from .notifications import notification_send as send
