@@ -114,6 +114,9 @@ def _enqueue(log_ids: list[int]) -> list[int]:
 
 
 def _dispatch_after_commit(log_ids: list[int]) -> None:
+    """Like studio.queue.enqueue_after_commit, and it also notes which jobs the broker took,
+    so that the sweep queues the others at once rather than after REDISPATCH_AFTER."""
+
     def dispatch() -> None:
         accepted = _enqueue(log_ids)
         if accepted:

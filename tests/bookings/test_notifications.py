@@ -750,18 +750,22 @@ def admin_client_logged_in(client):
 
 
 def test_the_admin_lists_emails_with_their_failures(studio, admin_client_logged_in):
-    NotificationLogFactory(
+    log = NotificationLogFactory(
         status=Status.RETRY,
         attempts=2,
         last_error="SMTPServerDisconnected: Connection unexpectedly closed",
         last_error_at=timezone.now(),
     )
 
-    response = admin_client_logged_in.get(reverse("admin:bookings_notificationlog_changelist"))
+    listing = admin_client_logged_in.get(reverse("admin:bookings_notificationlog_changelist"))
+    detail = admin_client_logged_in.get(
+        reverse("admin:bookings_notificationlog_change", args=[log.pk])
+    )
 
-    assert response.status_code == 200
-    assert "SMTPServerDisconnected: Connection unexpectedly closed" in response.text
-    assert "Failed; will try again" in response.text
+    for response in (listing, detail):
+        assert response.status_code == 200
+        assert "SMTPServerDisconnected: Connection unexpectedly closed" in response.text
+        assert "Failed; will try again" in response.text
 
 
 def test_the_admin_sends_an_email_again_on_purpose_as_a_new_copy(
