@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS: list[str] = ["pages"]
+BENCHMARKS: list[str] = ["pages", "reminders"]
 
 
 def main(argv: list[str]) -> int:

@@ -23,6 +23,7 @@ from .models import (
     Photographer,
     SessionType,
 )
+from .notifications import notify_after_commit
 from .selectors import find_slot
 
 Status = Booking.Status
@@ -171,6 +172,7 @@ def booking_confirm(*, booking: Booking, actor: str = "system", note: str = "") 
     except IntegrityError as error:
         raise SlotUnavailable(SLOT_TAKEN) from error
     _record(booking, from_status=previous, actor=actor, note=note)
+    notify_after_commit(booking=booking, kind="confirmation")
     return booking
 
 
@@ -257,6 +259,7 @@ def booking_cancel(
         from .payments import deposit_refund
 
         deposit_refund(booking=booking)
+    notify_after_commit(booking=booking, kind="cancelled")
     return Cancellation(booking=booking, refund_due=refund_due)
 
 
@@ -327,6 +330,7 @@ def booking_reschedule(
             actor=actor,
             note=f"moved from {previous_start.isoformat()}",
         )
+        notify_after_commit(booking=booking, kind="rescheduled")
         return booking
     raise SlotUnavailable(SLOT_TAKEN)
 

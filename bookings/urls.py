@@ -17,6 +17,7 @@ urlpatterns = [
         views.manage_reschedule,
         name="reschedule",
     ),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("<slug:slug>/", views.session_type_detail, name="session-type"),
     path("<slug:slug>/slots.json", views.slots_json, name="slots-json"),
     path("<slug:slug>/details/", views.booking_details, name="details"),

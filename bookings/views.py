@@ -16,6 +16,7 @@ from studio.page_cache import cached_page
 from studio.ratelimits import limit_posts
 
 from . import links, payments, services
+from .calendar import photographer_feed
 from .forms import BookingDetailsForm, CancelForm
 from .models import Booking, CancellationPolicy, Payment, Photographer, SessionType
 from .selectors import Availability, availability, bookable_days, find_slot
@@ -584,3 +585,20 @@ def manage_reschedule(request: HttpRequest, public_id: UUID, token: str) -> Http
         extra={**manage_context(booking, token), "manage_url": manage_url},
         exclude_booking_id=booking.pk,
     )
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A photographer's private iCal feed; the token in the address is the only key."""
+    photographer = Photographer.objects.filter(calendar_token=token).first()
+    if photographer is None:
+        raise Http404
+    response = HttpResponse(
+        photographer_feed(photographer, studio=Studio.load()),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Content-Disposition"] = f'inline; filename="{photographer.slug}.ics"'
+    return response

@@ -318,6 +318,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.tasks.client_data_purge",
         "schedule": timedelta(hours=6),
     },
+    "bookings-notifications-sweep": {
+        "task": "bookings.tasks.notifications_sweep",
+        "schedule": timedelta(minutes=1),
+    },
     "contact-messages-sweep": {
         "task": "studio.tasks.contact_messages_sweep",
         "schedule": timedelta(minutes=5),

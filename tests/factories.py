@@ -12,6 +12,7 @@ from bookings.models import (
     HOLD_DURATION,
     Booking,
     CancellationPolicy,
+    NotificationLog,
     Payment,
     Photographer,
     SessionType,
@@ -254,3 +255,16 @@ class StripeDepositFactory(DjangoModelFactory[Payment]):
     checkout_expires_at = factory.LazyAttribute(
         lambda p: p.booking.hold_expires_at or timezone.now() + HOLD_DURATION
     )
+
+
+class NotificationLogFactory(DjangoModelFactory[NotificationLog]):
+    """An email waiting to be sent about a booking (written directly, not queued)."""
+
+    class Meta:
+        model = NotificationLog
+
+    booking = factory.SubFactory(BookingFactory)
+    kind = "confirmation"
+    revision = factory.LazyAttribute(lambda log: log.booking.revision)
+    recipient = factory.LazyAttribute(lambda log: log.booking.client_email)
+    session_starts_at = factory.LazyAttribute(lambda log: log.booking.starts_at)

@@ -15,7 +15,10 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Mail stays in memory, unless a test starts a process that must speak SMTP to a local server
+# (TEST_MAIL_SMTP=true keeps the SMTP mailer studio.settings builds from EMAIL_HOST/EMAIL_PORT).
+if os.environ.get("TEST_MAIL_SMTP") != "true":
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # uploads made by tests, apart from `make run`'s
@@ -29,3 +32,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 RATE_LIMITS = {"booking": "100000/m", "manage": "100000/m", "contact": "100000/m"}
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise expects it to exist)
+
+# How long a worker's claim on an email holds (bookings/notifications.py); tests shorten it.
+if os.environ.get("TEST_NOTIFICATION_CLAIM_SECONDS"):
+    NOTIFICATION_CLAIM_SECONDS = int(os.environ["TEST_NOTIFICATION_CLAIM_SECONDS"])
