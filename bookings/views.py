@@ -16,7 +16,7 @@ from studio.models import Studio
 from . import links, payments, services
 from .forms import BookingDetailsForm, CancelForm
 from .models import Booking, CancellationPolicy, Photographer, SessionType
-from .selectors import Availability, availability, bookable_days, find_slot
+from .selectors import Availability, availability, bookable_days, find_slot, is_session_start
 
 MAX_JSON_RANGE_DAYS = 62
 SESSION_KEY = "bookings"
@@ -257,6 +257,21 @@ def slot_gone(request: HttpRequest, session_type: SessionType, start: datetime) 
     )
 
 
+def not_a_session_time(
+    request: HttpRequest, session_type: SessionType, start: datetime
+) -> HttpResponse:
+    day = start.astimezone(Studio.load().zone).date()
+    return error_page(
+        request,
+        title="That time isn't valid",
+        message="The link names a time that isn't one of this session's times. "
+        "Please pick a time again.",
+        status=400,
+        back_url=f"{session_type.get_absolute_url()}?date={day.isoformat()}",
+        back_label="Choose a time",
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def booking_details(request: HttpRequest, slug: str) -> HttpResponse:
@@ -266,6 +281,8 @@ def booking_details(request: HttpRequest, slug: str) -> HttpResponse:
         return problem
     slot = find_slot(session_type=session_type, start=start, photographer=photographer)
     if slot is None:
+        if not is_session_start(session_type=session_type, start=start, photographer=photographer):
+            return not_a_session_time(request, session_type, start)
         return slot_gone(request, session_type, start)
     policy = CancellationPolicy.objects.current()
     if policy is None:
