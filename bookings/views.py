@@ -40,6 +40,13 @@ def parse_start(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC) if parsed.tzinfo else None
 
 
+def see_other(to, *args) -> HttpResponse:
+    """Redirect after a form is posted: 303 See Other, so the browser follows with a GET."""
+    response = redirect(to, *args)
+    response.status_code = 303
+    return response
+
+
 def error_page(
     request: HttpRequest,
     *,
@@ -316,7 +323,7 @@ def booking_details(request: HttpRequest, slug: str) -> HttpResponse:
             except services.SlotUnavailable:
                 return slot_gone(request, session_type, start)
             remember_booking(request, booking)
-            return redirect("bookings:deposit", booking.public_id)
+            return see_other("bookings:deposit", booking.public_id)
         status = 400
     zone = Studio.load().zone
     return render(
@@ -382,7 +389,7 @@ def deposit_demo(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if payments.stripe_enabled():
         raise Http404
     if booking.status == Booking.Status.CONFIRMED:
-        return redirect("bookings:confirmed", booking.public_id)
+        return see_other("bookings:confirmed", booking.public_id)
     try:
         payments.payment_demo_deposit(booking=booking)
     except services.BookingError as error:
@@ -394,7 +401,7 @@ def deposit_demo(request: HttpRequest, public_id: UUID) -> HttpResponse:
             back_url=booking.session_type.get_absolute_url(),
             back_label="Choose another time",
         )
-    return redirect("bookings:confirmed", booking.public_id)
+    return see_other("bookings:confirmed", booking.public_id)
 
 
 @never_cache
@@ -459,7 +466,7 @@ def manage_cancel(request: HttpRequest, public_id: UUID, token: str) -> HttpResp
     context = manage_context(booking, token)
     if not context["may_cancel"]:
         messages.error(request, "This booking can't be cancelled online any more.")
-        return redirect(manage_url)
+        return see_other(manage_url)
     form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
@@ -467,7 +474,7 @@ def manage_cancel(request: HttpRequest, public_id: UUID, token: str) -> HttpResp
                 outcome = services.booking_cancel(booking=booking, actor="client")
             except services.BookingError as error:
                 messages.error(request, error.message)
-                return redirect(manage_url)
+                return see_other(manage_url)
             messages.success(
                 request,
                 "Your session is cancelled. "
@@ -477,7 +484,7 @@ def manage_cancel(request: HttpRequest, public_id: UUID, token: str) -> HttpResp
                     else "As per the policy, the deposit is kept."
                 ),
             )
-            return redirect(manage_url)
+            return see_other(manage_url)
         return render(request, "bookings/cancel.html", {**context, "form": form}, status=400)
     return render(request, "bookings/cancel.html", {**context, "form": form})
 
@@ -489,23 +496,23 @@ def manage_reschedule(request: HttpRequest, public_id: UUID, token: str) -> Http
     manage_url = reverse("bookings:manage", args=[public_id, token])
     if not services.client_may_reschedule(booking, timezone.now()):
         messages.error(request, "This booking can't be moved online any more.")
-        return redirect(manage_url)
+        return see_other(manage_url)
     if request.method == "POST":
         start = parse_start(request.POST.get("start"))
         if start is None:
             messages.error(request, "Please pick one of the times shown.")
-            return redirect(request.path)
+            return see_other(request.path)
         try:
             services.booking_reschedule(booking=booking, start=start, actor="client")
         except services.SlotUnavailable as error:
             messages.error(request, error.message)
             day = start.astimezone(Studio.load().zone).date()
-            return redirect(f"{request.path}?date={day.isoformat()}")
+            return see_other(f"{request.path}?date={day.isoformat()}")
         except services.BookingError as error:
             messages.error(request, error.message)
-            return redirect(manage_url)
+            return see_other(manage_url)
         messages.success(request, "Your session has been moved. The new time is below.")
-        return redirect(manage_url)
+        return see_other(manage_url)
     return render_day_picker(
         request,
         session_type=booking.session_type,
