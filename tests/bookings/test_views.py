@@ -484,6 +484,15 @@ def test_a_start_off_the_sessions_grid_is_refused_as_invalid(client, headshot):
     assert Booking.objects.count() == 0
 
 
+def test_a_session_time_that_has_passed_is_closed_rather_than_invalid(client, headshot):
+    last_week = at(10, day=TODAY - timedelta(days=7))
+
+    response = client.get(details_url(last_week))
+
+    assert response.status_code == 409
+    assert SLOT_GONE in text(response)
+
+
 @pytest.mark.parametrize("slug", ["nobody", "sam"])
 def test_a_photographer_who_does_not_offer_the_session_is_refused(client, headshot, slug):
     PhotographerFactory(slug="sam")  # exists, but does not offer headshots
