@@ -170,6 +170,10 @@ class Report:
         lines.append(
             f"target: free_slots median ≤ {TARGET_MEDIAN_MS:.0f} ms: {verdict} ({fast:.2f} ms)"
         )
+        lines.append(
+            f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} "
+            "(other processes slow every figure alike; compare the ratios)"
+        )
         return "\n".join(lines)
 
 

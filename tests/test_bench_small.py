@@ -56,7 +56,8 @@ def test_the_small_slots_benchmark_finds_the_expected_slots_and_prints_its_table
     assert lines[2].endswith("1.00×")
     assert lines[4].endswith("3 queries")
     assert lines[5].startswith("target: free_slots median ≤ 10 ms: ")
-    assert len(lines) == 6
+    assert lines[6].startswith("machine: ")
+    assert len(lines) == 7
 
 
 def test_make_bench_runs_the_slots_benchmark():
