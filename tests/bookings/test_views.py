@@ -841,17 +841,30 @@ def fill_calendar(session_type, photographer, count: int, *, skip: int = 0) -> N
         booked(session_type, photographer, at(9 + 2 * (index // 28), day=day))
 
 
+def split_queries(captured: CaptureQueriesContext) -> tuple[int, int]:
+    """(queries of the page itself, reads of the studio's profile).
+
+    The profile is cached (Studio.load()); on a busy machine a cache read can time out and fall
+    back to the database, so it is counted apart: at most one read either way."""
+    profile = sum('"studio_studio"' in query["sql"] for query in captured.captured_queries)
+    return len(captured) - profile, profile
+
+
 def test_day_picker_and_slots_json_queries_do_not_grow_with_bookings(client, headshot, maya):
     json_url = slots_url(MONTH, MONTH + timedelta(days=27))
 
-    def measure() -> tuple[int, int, int]:
-        Studio.load()  # the studio's profile is cached for an hour; count pages without it
+    def measure() -> dict[str, object]:
+        Studio.load()  # warm the cached profile, as on a running site
         with CaptureQueriesContext(connection) as page_queries:
             assert client.get(page_url(DAY)).status_code == 200
         with CaptureQueriesContext(connection) as json_queries:
             response = client.get(json_url)
         assert response.status_code == 200
-        return len(page_queries), len(json_queries), len(response.json()["slots"])
+        return {
+            "page": split_queries(page_queries),
+            "json": split_queries(json_queries),
+            "slots": len(response.json()["slots"]),
+        }
 
     fill_calendar(headshot, maya, 3)
     few = measure()
@@ -859,5 +872,7 @@ def test_day_picker_and_slots_json_queries_do_not_grow_with_bookings(client, hea
     many = measure()
 
     # The session type, then working hours, bookings and time off: 4 each, whatever the load.
-    assert few[:2] == many[:2] == (4, 4)
-    assert many[2] < few[2]  # the extra bookings were in range and loaded
+    assert few["page"][0] == many["page"][0] == 4
+    assert few["json"][0] == many["json"][0] == 4
+    assert all(counts[1] <= 1 for counts in (few["page"], few["json"], many["page"], many["json"]))
+    assert many["slots"] < few["slots"]  # the extra bookings were in range and loaded

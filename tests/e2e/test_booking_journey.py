@@ -28,7 +28,17 @@ DAY = timezone.now().astimezone(LONDON).date() + timedelta(days=10)
 PHONE = {"width": 375, "height": 812}
 NOT_LOADED = "Failed to load resource: the server responded with a status of 4"
 
+# Generous waits: several test suites may share this machine's two cores.
+WAIT_MS = 20_000
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def patient_expectations():
+    expect.set_options(timeout=WAIT_MS)
+    yield
+    expect.set_options(timeout=5_000)  # Playwright's default
 
 
 def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
@@ -118,6 +128,7 @@ def test_a_client_books_pays_moves_and_cancels_on_a_phone(
 ):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport=PHONE, timezone_id="Europe/London", locale="en-GB")
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     watch = Watch(page)
 
@@ -194,6 +205,7 @@ def test_a_visitor_in_another_zone_sees_their_own_time_beside_the_studios(
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, timezone_id="America/New_York", locale="en-GB"
     )
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     watch = Watch(page)
 
