@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS: list[str] = ["pages", "reminders"]
+BENCHMARKS: list[str] = ["slots", "reminders", "pages"]
 
 
 def main(argv: list[str]) -> int:

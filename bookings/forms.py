@@ -42,6 +42,11 @@ class BookingDetailsForm(forms.Form):
     def __init__(self, *args, session_type: SessionType, policy: CancellationPolicy, **kwargs):
         super().__init__(*args, **kwargs)
         self.policy = policy
+        if self.is_bound and self.data.get("policy_version") != str(policy.version):
+            # Consent given to another version of the policy is not carried over to this one:
+            # the box is shown unticked so that the client accepts the current text themselves.
+            self.data = self.data.copy()
+            self.data.pop("accept_policy", None)
         self.fields["policy_version"].initial = policy.version
         self.questions = list(session_type.intake_questions.all())
         for question in self.questions:

@@ -1,7 +1,7 @@
 """Reads for the booking pages. Loading availability takes three queries whatever the range."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Q
@@ -151,3 +151,37 @@ def find_slot(
     start_utc = start.astimezone(UTC)
     matches = [slot for slot in found.slots if slot.start == start_utc]
     return matches[0] if matches else None
+
+
+def is_session_start(
+    *, session_type: SessionType, start: datetime, photographer: Photographer | None
+) -> bool:
+    """Whether `start` is one of the session type's times at all (one query).
+
+    That is: on the step grid of a working interval of that photographer (or of anyone offering
+    the session) and ending inside it. Bookings, time off, notice, horizon and the daily cap are
+    ignored: a time they rule out is taken or closed, not invalid.
+    """
+    zone = Studio.load().zone
+    day = start.astimezone(zone).date()
+    hours = WorkingHours.objects.filter(
+        photographer__session_types=session_type, weekday=day.weekday()
+    )
+    if photographer is not None:
+        hours = hours.filter(photographer=photographer)
+    weekly: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for pid, window_start, window_end in hours.values_list(
+        "photographer_id", "start_time", "end_time"
+    ).order_by("start_time"):
+        weekly[pid][day.weekday()].append((window_start, window_end))
+    start_utc = start.astimezone(UTC)
+    rules = replace(
+        slot_rules(session_type, start_utc), earliest_start=start_utc, latest_start=start_utc
+    )
+    calendars = [
+        PhotographerCalendar(photographer_id=pid, weekly_hours=hours_by_day)
+        for pid, hours_by_day in weekly.items()
+    ]
+    return bool(
+        free_slots(first_day=day, last_day=day, zone=zone, rules=rules, calendars=calendars)
+    )

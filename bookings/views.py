@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,13 @@ from . import links, payments, services
 from .calendar import photographer_feed
 from .forms import BookingDetailsForm, CancelForm
 from .models import Booking, CancellationPolicy, Payment, Photographer, SessionType
-from .selectors import Availability, availability, bookable_days, find_slot
+from .selectors import (
+    Availability,
+    availability,
+    bookable_days,
+    find_slot,
+    is_session_start,
+)
 
 MAX_JSON_RANGE_DAYS = 62
 SESSION_KEY = "bookings"
@@ -41,6 +47,13 @@ def parse_start(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo else None
+
+
+def see_other(to, *args) -> HttpResponse:
+    """Redirect after a form is posted: 303 See Other, so the browser follows with a GET."""
+    response = redirect(to, *args)
+    response.status_code = 303
+    return response
 
 
 def error_page(
@@ -263,6 +276,21 @@ def slot_gone(request: HttpRequest, session_type: SessionType, start: datetime) 
     )
 
 
+def not_a_session_time(
+    request: HttpRequest, session_type: SessionType, start: datetime
+) -> HttpResponse:
+    day = start.astimezone(Studio.load().zone).date()
+    return error_page(
+        request,
+        title="That time isn't valid",
+        message="The link names a time that isn't one of this session's times. "
+        "Please pick a time again.",
+        status=400,
+        back_url=f"{session_type.get_absolute_url()}?date={day.isoformat()}",
+        back_label="Choose a time",
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @limit_posts("booking")
@@ -273,6 +301,8 @@ def booking_details(request: HttpRequest, slug: str) -> HttpResponse:
         return problem
     slot = find_slot(session_type=session_type, start=start, photographer=photographer)
     if slot is None:
+        if not is_session_start(session_type=session_type, start=start, photographer=photographer):
+            return not_a_session_time(request, session_type, start)
         return slot_gone(request, session_type, start)
     policy = CancellationPolicy.objects.current()
     if policy is None:
@@ -306,7 +336,7 @@ def booking_details(request: HttpRequest, slug: str) -> HttpResponse:
             except services.SlotUnavailable:
                 return slot_gone(request, session_type, start)
             remember_booking(request, booking)
-            return redirect("bookings:deposit", booking.public_id)
+            return see_other("bookings:deposit", booking.public_id)
         status = 400
     zone = Studio.load().zone
     return render(
@@ -368,13 +398,6 @@ def render_deposit(
     )
 
 
-def see_other(url: str) -> HttpResponseRedirect:
-    """A 303: the browser follows a POST's answer with a GET (to Stripe Checkout)."""
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
-
-
 @never_cache
 @require_GET
 def deposit(request: HttpRequest, public_id: UUID) -> HttpResponse:
@@ -425,7 +448,7 @@ def deposit_demo(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if payments.stripe_enabled():
         raise Http404
     if booking.status == Booking.Status.CONFIRMED:
-        return redirect("bookings:confirmed", booking.public_id)
+        return see_other("bookings:confirmed", booking.public_id)
     try:
         payments.payment_demo_deposit(booking=booking)
     except services.BookingError as error:
@@ -437,7 +460,7 @@ def deposit_demo(request: HttpRequest, public_id: UUID) -> HttpResponse:
             back_url=booking.session_type.get_absolute_url(),
             back_label="Choose another time",
         )
-    return redirect("bookings:confirmed", booking.public_id)
+    return see_other("bookings:confirmed", booking.public_id)
 
 
 @never_cache
@@ -530,7 +553,7 @@ def manage_cancel(request: HttpRequest, public_id: UUID, token: str) -> HttpResp
     context = manage_context(booking, token)
     if not context["may_cancel"]:
         messages.error(request, "This booking can't be cancelled online any more.")
-        return redirect(manage_url)
+        return see_other(manage_url)
     form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
@@ -538,7 +561,7 @@ def manage_cancel(request: HttpRequest, public_id: UUID, token: str) -> HttpResp
                 outcome = services.booking_cancel(booking=booking, actor="client")
             except services.BookingError as error:
                 messages.error(request, error.message)
-                return redirect(manage_url)
+                return see_other(manage_url)
             messages.success(
                 request,
                 "Your session is cancelled. "
@@ -548,7 +571,7 @@ def manage_cancel(request: HttpRequest, public_id: UUID, token: str) -> HttpResp
                     else "As per the policy, the deposit is kept."
                 ),
             )
-            return redirect(manage_url)
+            return see_other(manage_url)
         return render(request, "bookings/cancel.html", {**context, "form": form}, status=400)
     return render(request, "bookings/cancel.html", {**context, "form": form})
 
@@ -561,23 +584,23 @@ def manage_reschedule(request: HttpRequest, public_id: UUID, token: str) -> Http
     manage_url = reverse("bookings:manage", args=[public_id, token])
     if not services.client_may_reschedule(booking, timezone.now()):
         messages.error(request, "This booking can't be moved online any more.")
-        return redirect(manage_url)
+        return see_other(manage_url)
     if request.method == "POST":
         start = parse_start(request.POST.get("start"))
         if start is None:
             messages.error(request, "Please pick one of the times shown.")
-            return redirect(request.path)
+            return see_other(request.path)
         try:
             services.booking_reschedule(booking=booking, start=start, actor="client")
         except services.SlotUnavailable as error:
             messages.error(request, error.message)
             day = start.astimezone(Studio.load().zone).date()
-            return redirect(f"{request.path}?date={day.isoformat()}")
+            return see_other(f"{request.path}?date={day.isoformat()}")
         except services.BookingError as error:
             messages.error(request, error.message)
-            return redirect(manage_url)
+            return see_other(manage_url)
         messages.success(request, "Your session has been moved. The new time is below.")
-        return redirect(manage_url)
+        return see_other(manage_url)
     return render_day_picker(
         request,
         session_type=booking.session_type,

@@ -10,6 +10,8 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+pytest_plugins = ["tests.live_server"]
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

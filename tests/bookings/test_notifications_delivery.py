@@ -407,8 +407,8 @@ def test_with_redis_down_a_booking_succeeds_and_its_confirmation_goes_once_it_is
 
     assert [form.status_code, held.status_code, paid.status_code, shown.status_code] == [
         200,
-        302,
-        302,
+        303,
+        303,
         200,
     ]
     booking.refresh_from_db()

@@ -108,7 +108,7 @@ def test_with_redis_down_browsing_and_booking_still_work(stack):
         redis.start()
 
     assert pages == [200, 200, 200, 200]
-    assert booked.status_code == 302
+    assert booked.status_code == 303
     assert "/book/deposit/" in booked.headers["Location"]
     assert status == 503
     assert checks["redis"] == {"ok": False, "detail": checks["redis"]["detail"]}
