@@ -7,7 +7,7 @@ from . import services
 from .models import Image
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
 def image_make_renditions(image_id: int) -> bool:
     return services.image_make_renditions(image_id=image_id)
 

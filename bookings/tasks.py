@@ -14,7 +14,7 @@ def bookings_expire_lapsed() -> int:
     return len(expired)
 
 
-@shared_task
+@shared_task(ignore_result=True)
 def stripe_checkouts_close_lapsed(booking_ids: list[int] | None = None) -> int:
     """Expire the Checkout Sessions of lapsed holds (also every minute, for holds expired
     elsewhere, e.g. when another client's hold took the time)."""
@@ -23,7 +23,7 @@ def stripe_checkouts_close_lapsed(booking_ids: list[int] | None = None) -> int:
     return payments.checkout_sessions_close_lapsed(booking_ids=booking_ids)
 
 
-@shared_task
+@shared_task(ignore_result=True)
 def stripe_refund_send(refund_id: int) -> str:
     return payments.refund_send(refund_id=refund_id)
 

@@ -1,7 +1,8 @@
 """Enqueue Celery tasks after the surrounding transaction commits, without ever failing it.
 
 If the broker is unreachable the work is not lost: every task enqueued this way has a periodic
-sweep that finds what is still undone in the database and does it.
+sweep that finds what is still undone in the database and does it. Tasks enqueued this way keep
+no result (`ignore_result=True`), so publishing needs the broker only and fails fast.
 """
 
 import logging

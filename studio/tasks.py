@@ -11,7 +11,7 @@ def beat_heartbeat() -> None:
     redis_connection().set(BEAT_HEARTBEAT_KEY, timezone.now().isoformat(), ex=3600)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=8)
+@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=8)
 def contact_message_forward(contact_id: int) -> bool:
     return services.contact_message_forward(contact_id=contact_id)
 
