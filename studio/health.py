@@ -1,5 +1,6 @@
 """Dependency checks behind /healthz: each returns (ok, detail) and never raises."""
 
+import contextlib
 from datetime import datetime, timedelta
 
 import redis
@@ -23,7 +24,8 @@ def check_database() -> tuple[bool, str]:
             cursor.execute("SELECT 1")
         return True, "ok"
     except Exception as error:  # any driver error means "down" here
-        connection.close_if_unusable_or_obsolete()
+        with contextlib.suppress(Exception):
+            connection.close()  # reconnect on the next request
         return False, type(error).__name__
 
 
