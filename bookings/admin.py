@@ -54,6 +54,19 @@ class OwnCalendarMixin:
         return queryset.filter(**{self.owner_path: request.user})
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened (e.g. what Stripe told us): to read, never to edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Photographer)
 class PhotographerAdmin(OwnCalendarMixin, admin.ModelAdmin):
     owner_path = "user"
@@ -465,38 +478,20 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyAdmin):
     """What Stripe told us and what we did about it (read-only)."""
 
     list_display = ["received_at", "type", "event_id", "source", "outcome"]
     list_filter = ["type", "source"]
     search_fields = ["event_id", "outcome"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "payment", "amount_display", "status", "reason", "actor"]
     list_filter = ["status", "reason"]
     search_fields = ["stripe_refund_id", "payment__booking__client_email"]
     list_select_related = ["payment"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(NotificationLog)

@@ -121,8 +121,11 @@ def run_gunicorn(
     threads: int = 8,
     backlog: int = 2048,
     startup_timeout: float = 30,
+    check_budget: bool = True,
 ) -> Iterator[GunicornServer]:
-    check_connection_budget(workers, threads)
+    """`check_budget=False` for a site on a PostgreSQL of the test's own (tests/servers.py)."""
+    if check_budget:
+        check_connection_budget(workers, threads)
     sock = free_loopback_socket()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     command = [

@@ -9,9 +9,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+from tests.live_server import run_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,19 +98,18 @@ class OwnRedis:
 
 
 class Site:
-    """The site under gunicorn on a free loopback port."""
+    """The site under gunicorn (tests/live_server.py) on the test's own servers."""
 
     def __init__(
         self,
         *,
         database_url: str,
         redis_url: str,
+        log_path: Path,
         extra_env: dict | None = None,
         workers: int = 2,
         threads: int = 4,
     ):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -119,39 +118,16 @@ class Site:
             "TEST_CELERY_EAGER": "false",
             **(extra_env or {}),
         }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "studio.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--backlog",
-                "2048",
-                "--timeout",
-                "60",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=self.env,
+        self._running = run_gunicorn(
+            database_url=database_url,
+            log_path=log_path,
+            workers=workers,
+            threads=threads,
+            env={key: self.env[key] for key in ("REDIS_URL", "TEST_CELERY_EAGER")}
+            | (extra_env or {}),
+            check_budget=False,
         )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(self.url + "/healthz", timeout=5)  # noqa: S310
-                break
-            except urllib.error.HTTPError:
-                break  # answering, even if a dependency is down
-            except OSError:
-                assert self.process.poll() is None, "gunicorn exited"
-                assert time.monotonic() < deadline, "gunicorn did not answer in 60 s"
-                time.sleep(0.2)
+        self.url = self._running.__enter__().url
 
     def manage(self, *args: str) -> None:
         subprocess.run(
@@ -163,8 +139,7 @@ class Site:
         )
 
     def close(self) -> None:
-        self.process.terminate()
-        self.process.wait(20)
+        self._running.__exit__(None, None, None)
 
 
 def migrate(database_url: str, redis_url: str) -> None:

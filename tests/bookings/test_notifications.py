@@ -5,7 +5,6 @@ real worker, Redis and SMTP server are in test_notifications_delivery.py.
 """
 
 import re
-import socket
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import MIMEPart
 from zoneinfo import ZoneInfo
@@ -34,6 +33,7 @@ from tests.factories import (
     StudioFactory,
     UserFactory,
 )
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -600,12 +600,6 @@ def test_the_sweep_writes_a_missing_confirmation_for_a_recently_confirmed_bookin
         [booking.client_email],
         [booking.photographer.email],
     ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class MailServer:

