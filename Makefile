@@ -19,6 +19,7 @@ help:
 	@echo "make run    serve the site with its demo content at http://127.0.0.1:$(PORT)"
 	@echo "make test   run ruff and the whole test suite (browser tests included)"
 	@echo "make bench  run the benchmarks and print their figures"
+	@echo "make soak   browse and book through gunicorn for SOAK_SECONDS (default 600), then check"
 	@echo "make backup / make restore FROM=backups/<timestamp>   database and media"
 	@echo "make manage ARGS='createsuperuser'   run a manage.py command with the services up"
 
@@ -53,6 +54,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(SUPERVISE) exec -- $(BIN)/python -m bench $(BENCH_ARGS)
+
+# The soak test of `make test` (60 s there), run longer: make soak SOAK_SECONDS=1800
+SOAK_SECONDS ?= 600
+soak: $(STAMP)
+	SOAK_SECONDS=$(SOAK_SECONDS) $(SUPERVISE) exec -- $(BIN)/python -m pytest tests/quality/test_soak.py -q -s
 
 backup: $(STAMP)
 	$(SUPERVISE) exec -- $(BIN)/python -m studio.backup create

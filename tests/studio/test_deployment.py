@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.test import override_settings
+
+from bookings import links
+from tests.factories import BookingFactory, StudioFactory
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -97,3 +101,26 @@ def test_compose_passes_only_variables_the_settings_read():
     assert example - {"POSTGRES_PASSWORD"} <= read_by_settings, example - read_by_settings
     for service in ("web", "worker", "beat"):
         assert "healthcheck" in compose["services"][service] or service == "beat"
+
+
+@pytest.mark.django_db
+def test_a_manage_link_survives_a_key_rotation_while_the_old_key_is_a_fallback(client):
+    StudioFactory()
+    old_key, new_key = secrets.token_urlsafe(50), secrets.token_urlsafe(50)
+    with override_settings(SECRET_KEY=old_key, SECRET_KEY_FALLBACKS=[]):
+        booking = BookingFactory(client_name="Ada Client")
+        path = links.manage_path(booking)
+        assert client.get(path).status_code == 200
+
+    with override_settings(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[old_key]):
+        rotated = client.get(path)
+        reissued = links.manage_path(booking)
+    with override_settings(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[]):
+        dropped = client.get(path)
+        fresh = client.get(reissued)
+
+    assert rotated.status_code == 200
+    assert "Ada Client" in rotated.content.decode()
+    assert reissued != path  # links in new emails are signed with the new key
+    assert dropped.status_code == 404
+    assert fresh.status_code == 200
