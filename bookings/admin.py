@@ -209,6 +209,28 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
+class NotificationLogInline(admin.TabularInline):
+    """The emails about this booking, sent and failed (read-only; the log stops duplicates)."""
+
+    model = NotificationLog
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "emails"
+    fields = ["kind_label", "revision", "recipient", "status", "attempts", "sent_at", "last_error"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+
+    @admin.display(description="email")
+    def kind_label(self, log: NotificationLog) -> str:
+        return log.kind_label + (f" (copy {log.resend})" if log.resend else "")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Booking)
 class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
     list_display = ["starts_at", "client_name", "session_type", "photographer", "status"]
@@ -294,9 +316,10 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
         "intake_answers_display",
         "money",
     ]
-    inlines = [PaymentInline, BookingEventInline]
+    inlines = [PaymentInline, NotificationLogInline, BookingEventInline]
     actions = [
         "confirm",
+        "resend_confirmation",
         "cancel_with_refund",
         "cancel_without_refund",
         "mark_completed",
@@ -388,6 +411,15 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
             queryset,
             lambda b: services.booking_mark_no_show(booking=b, actor=self.actor(request)),
             "Marked no-show",
+        )
+
+    @admin.action(description="Resend confirmation")
+    def resend_confirmation(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda b: services.booking_confirmation_resend(booking=b, actor=self.actor(request)),
+            "Confirmation queued to send again",
         )
 
     @admin.display(description="Payments")
@@ -495,8 +527,10 @@ class RefundAdmin(ReadOnlyAdmin):
 
 
 @admin.register(NotificationLog)
-class NotificationLogAdmin(admin.ModelAdmin):
+class NotificationLogAdmin(OwnCalendarMixin, admin.ModelAdmin):
     """The emails about bookings: what went, what waits, what failed and why."""
+
+    owner_path = "booking__photographer__user"
 
     list_display = [
         "created_at",

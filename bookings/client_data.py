@@ -1,7 +1,9 @@
 """A client's personal data: export it, erase it, and purge it when it is no longer needed.
 
-Erasing anonymises the personal fields of bookings and deletes contact messages; payments
-stay (the studio's books need them) but carry no personal data of their own.
+Erasing anonymises the personal fields of bookings and of their email log (the client's
+address, and any of their details captured in an email's context), and deletes contact
+messages; payments stay (the studio's books need them) but carry no personal data of their own.
+Emails still waiting to go to an erased client are not sent.
 """
 
 from datetime import datetime, timedelta
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from studio.models import ContactMessage, Studio
 
-from .models import Booking, BookingEvent
+from .models import Booking, BookingEvent, NotificationLog
 
 EXPIRED_HOLD_RETENTION = timedelta(days=30)
 ERASED_NAME = "Erased client"
@@ -23,7 +25,7 @@ def client_data_export(*, email: str) -> dict:
     bookings = (
         Booking.objects.filter(client_email__iexact=email)
         .select_related("session_type", "photographer", "policy")
-        .prefetch_related("payments", "events")
+        .prefetch_related("payments", "events", "notifications")
         .order_by("starts_at")
     )
     messages = ContactMessage.objects.filter(email__iexact=email).order_by("created_at")
@@ -60,6 +62,15 @@ def client_data_export(*, email: str) -> dict:
                     }
                     for p in booking.payments.all()
                 ],
+                "emails": [
+                    {
+                        "kind": log.kind,
+                        "status": log.status,
+                        "sent_at": log.sent_at.isoformat() if log.sent_at else None,
+                        "recipient": log.recipient,
+                    }
+                    for log in sorted(booking.notifications.all(), key=lambda log: log.pk)
+                ],
                 "history": [
                     {"at": e.at.isoformat(), "from": e.from_status, "to": e.to_status}
                     for e in booking.events.all()
@@ -79,9 +90,38 @@ def client_data_export(*, email: str) -> dict:
     }
 
 
+def _scrub(value, personal: set[str], replacement: str):
+    """`value` (JSON data) with every string that mentions a personal detail replaced."""
+    if isinstance(value, dict):
+        return {key: _scrub(item, personal, replacement) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, personal, replacement) for item in value]
+    if isinstance(value, str) and any(detail in value.casefold() for detail in personal):
+        return replacement
+    return value
+
+
+def _anonymise_emails(booking: Booking, *, personal: set[str]) -> None:
+    """The booking's email log: the client's address replaced by the booking's erased one,
+    their details scrubbed from each email's context, and unsent emails to them cancelled."""
+    for log in NotificationLog.objects.select_for_update().filter(booking=booking):
+        if log.recipient.casefold() in personal:
+            log.recipient = booking.client_email
+            if log.status in (NotificationLog.Status.PENDING, NotificationLog.Status.RETRY):
+                log.status = NotificationLog.Status.SKIPPED
+                log.note = "Not sent: the client's personal data was erased."
+        log.context = _scrub(log.context, personal, ERASED_NAME)
+        log.save(update_fields=["recipient", "status", "note", "context"])
+
+
 def _anonymise(bookings) -> int:
     count = 0
     for booking in bookings.select_for_update():
+        personal = {
+            detail.casefold()
+            for detail in (booking.client_name, booking.client_email, booking.client_phone)
+            if detail
+        }
         booking.client_name = ERASED_NAME
         booking.client_email = f"erased-{booking.public_id}@invalid"
         booking.client_phone = ""
@@ -97,6 +137,7 @@ def _anonymise(bookings) -> int:
                 "updated_at",
             ]
         )
+        _anonymise_emails(booking, personal=personal)
         BookingEvent.objects.create(
             booking=booking,
             from_status=booking.status,

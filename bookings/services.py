@@ -20,10 +20,11 @@ from .models import (
     Booking,
     BookingEvent,
     CancellationPolicy,
+    NotificationLog,
     Photographer,
     SessionType,
 )
-from .notifications import notify_after_commit
+from .notifications import ResendRefused, notification_resend, notify_after_commit
 from .selectors import find_slot
 
 Status = Booking.Status
@@ -359,6 +360,28 @@ def booking_mark_completed(*, booking: Booking, actor: str, now: datetime | None
 @transaction.atomic
 def booking_mark_no_show(*, booking: Booking, actor: str, now: datetime | None = None):
     return _finish(booking, to_status=Status.NO_SHOW, actor=actor, now=now)
+
+
+@transaction.atomic
+def booking_confirmation_resend(*, booking: Booking, actor: str) -> NotificationLog:
+    """Send the client's confirmation email again (a new copy of the latest one)."""
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.status != Status.CONFIRMED:
+        raise BookingError(
+            f"Only a confirmed booking's confirmation can be sent again; this one is "
+            f"{booking.get_status_display().lower()}."
+        )
+    latest = (
+        NotificationLog.objects.filter(booking=booking, kind="confirmation")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if latest is None:
+        raise BookingError("No confirmation email has been recorded for this booking yet.")
+    try:
+        return notification_resend(log=latest, actor=actor)
+    except ResendRefused as refusal:
+        raise BookingError(f"The confirmation cannot be sent again: {refusal}") from refusal
 
 
 @transaction.atomic

@@ -7,9 +7,16 @@ import pytest
 from django.urls import reverse
 
 from bookings import client_data
-from bookings.models import Booking, Payment
+from bookings.models import Booking, NotificationLog, Payment
 from studio.models import ContactMessage
-from tests.factories import BookingFactory, ContactMessageFactory, StudioFactory, UserFactory
+from tests.factories import (
+    BookingFactory,
+    ContactMessageFactory,
+    NotificationLogFactory,
+    PhotographerFactory,
+    StudioFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +123,98 @@ def test_client_data_page_is_for_superusers_only(client):
     client.force_login(UserFactory(is_superuser=False))
 
     assert client.get(reverse("admin:clients")).status_code == 403
+
+
+def email_log(booking):
+    return list(
+        NotificationLog.objects.filter(booking=booking)
+        .order_by("pk")
+        .values_list("kind", "recipient", "status", "context")
+    )
+
+
+def test_export_holds_the_email_log_of_each_booking():
+    booking = BookingFactory(client_email="ada@example.com")
+    sent_at = datetime(2027, 6, 1, 9, 30, tzinfo=UTC)
+    NotificationLogFactory(booking=booking, status="sent", sent_at=sent_at)
+    NotificationLogFactory(
+        booking=booking, kind="photographer_booked", recipient="maya@studio.example"
+    )
+    NotificationLogFactory(booking=booking, kind="reminder_48h", status="failed", attempts=8)
+
+    data = client_data.client_data_export(email="ada@example.com")
+
+    assert data["bookings"][0]["emails"] == [
+        {
+            "kind": "confirmation",
+            "status": "sent",
+            "sent_at": "2027-06-01T09:30:00+00:00",
+            "recipient": "ada@example.com",
+        },
+        {
+            "kind": "photographer_booked",
+            "status": "pending",
+            "sent_at": None,
+            "recipient": "maya@studio.example",
+        },
+        {
+            "kind": "reminder_48h",
+            "status": "failed",
+            "sent_at": None,
+            "recipient": "ada@example.com",
+        },
+    ]
+    json.dumps(data)
+
+
+def test_erase_anonymises_the_email_log_and_cancels_emails_still_waiting():
+    photographer = PhotographerFactory(name="Maya Okafor", email="maya@studio.example")
+    booking = BookingFactory(
+        photographer=photographer, client_name="Ada Lovelace", client_email="ada@example.com"
+    )
+    context = {"photographer": "Maya Okafor", "note": "Ada Lovelace asked for a window seat"}
+    NotificationLogFactory(booking=booking, status="sent", context=context)
+    NotificationLogFactory(
+        booking=booking,
+        kind="photographer_booked",
+        recipient="maya@studio.example",
+        status="sent",
+        context={"photographer": "Maya Okafor", "client": {"email": "ADA@example.com"}},
+    )
+    NotificationLogFactory(booking=booking, kind="reminder_48h", recipient="Ada@Example.com")
+    other = BookingFactory(client_email="someone@example.com")
+    NotificationLogFactory(booking=other, status="sent", context={"photographer": "Maya Okafor"})
+
+    client_data.client_data_erase(email="ada@example.com")
+
+    erased = f"erased-{booking.public_id}@invalid"
+    assert email_log(booking) == [
+        ("confirmation", erased, "sent", {"photographer": "Maya Okafor", "note": "Erased client"}),
+        (
+            "photographer_booked",
+            "maya@studio.example",  # the studio's own address, not the client's
+            "sent",
+            {"photographer": "Maya Okafor", "client": {"email": "Erased client"}},
+        ),
+        ("reminder_48h", erased, "skipped", {}),
+    ]
+    assert NotificationLog.objects.get(kind="reminder_48h").note == (
+        "Not sent: the client's personal data was erased."
+    )
+    assert email_log(other) == [
+        ("confirmation", "someone@example.com", "sent", {"photographer": "Maya Okafor"})
+    ]
+
+
+def test_purge_anonymises_the_email_log_of_bookings_past_retention():
+    ancient = BookingFactory(starts_at=NOW - timedelta(days=400))
+    kept = BookingFactory(starts_at=NOW - timedelta(days=300))
+    NotificationLogFactory(booking=ancient, status="sent")
+    NotificationLogFactory(booking=kept, status="sent")
+
+    client_data.client_data_purge(now=NOW)
+
+    assert email_log(ancient) == [
+        ("confirmation", f"erased-{ancient.public_id}@invalid", "sent", {})
+    ]
+    assert email_log(kept) == [("confirmation", "ada@example.com", "sent", {})]
