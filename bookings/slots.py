@@ -15,7 +15,7 @@ Time rules (see also README, "Time"):
 """
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -93,6 +93,30 @@ def free_slots(
     calendars: Sequence[PhotographerCalendar],
 ) -> list[Slot]:
     """Every bookable slot on local dates first_day..last_day, sorted by start time."""
+    return _free_slots(first_day, last_day, zone, rules, calendars, _slots_in_window)
+
+
+def free_slots_exact(
+    *,
+    first_day: date,
+    last_day: date,
+    zone: ZoneInfo,
+    rules: SlotRules,
+    calendars: Sequence[PhotographerCalendar],
+) -> list[Slot]:
+    """free_slots converting every candidate start between zones: slower, and the reference
+    that the fast path (UTC steps on windows without an offset change) is tested against."""
+    return _free_slots(first_day, last_day, zone, rules, calendars, _slots_in_window_exact)
+
+
+def _free_slots(
+    first_day: date,
+    last_day: date,
+    zone: ZoneInfo,
+    rules: SlotRules,
+    calendars: Sequence[PhotographerCalendar],
+    slots_in_window: Callable[..., list[Slot]],
+) -> list[Slot]:
     slots: list[Slot] = []
     for calendar in calendars:
         busy = BusyIndex(calendar.busy)
@@ -106,7 +130,7 @@ def free_slots(
                 continue
             for window_start, window_end in intervals:
                 slots.extend(
-                    _slots_in_window(
+                    slots_in_window(
                         day, window_start, window_end, zone, rules, busy, calendar.photographer_id
                     )
                 )
@@ -122,7 +146,79 @@ def _slots_in_window(
     rules: SlotRules,
     busy: BusyIndex,
     photographer_id: int,
-) -> Iterable[Slot]:
+) -> list[Slot]:
+    """The window's slots: in plain UTC arithmetic when the zone's offset is constant over it."""
+    wall = datetime.combine(day, window_start)
+    wall_end = datetime.combine(day, window_end)
+    offset = _constant_offset(wall, wall_end, zone)
+    if offset is None:
+        return _slots_in_window_exact(
+            day, window_start, window_end, zone, rules, busy, photographer_id
+        )
+    return _slots_in_window_constant_offset(
+        (wall - offset).replace(tzinfo=UTC),
+        (wall_end - offset).replace(tzinfo=UTC),
+        rules,
+        busy,
+        photographer_id,
+    )
+
+
+def _constant_offset(wall: datetime, wall_end: datetime, zone: ZoneInfo) -> timedelta | None:
+    """The zone's UTC offset over the wall-clock window, or None if it may change inside it.
+
+    Both ends must be unambiguous (the same offset for fold=0 and fold=1, so neither lies in a
+    gap or a repeated hour) and share one offset. A zone that changed its offset and changed it
+    back within one working window would defeat this test; the tz database has no such pair of
+    transitions within a day, and the property tests compare this path with the exact one.
+    """
+    offset = wall.replace(tzinfo=zone).utcoffset()
+    if (
+        wall.replace(tzinfo=zone, fold=1).utcoffset() != offset
+        or wall_end.replace(tzinfo=zone).utcoffset() != offset
+        or wall_end.replace(tzinfo=zone, fold=1).utcoffset() != offset
+    ):
+        return None
+    return offset
+
+
+def _slots_in_window_constant_offset(
+    start: datetime,
+    end_limit: datetime,
+    rules: SlotRules,
+    busy: BusyIndex,
+    photographer_id: int,
+) -> list[Slot]:
+    """Candidate starts step in UTC: with a constant offset, wall-clock and real time agree."""
+    slots: list[Slot] = []
+    duration, step = rules.duration, rules.step
+    before, after = rules.buffer_before, rules.buffer_after
+    earliest, latest = rules.earliest_start, rules.latest_start
+    busy_starts, busy_ends = busy.starts, busy.ends
+    count = len(busy_starts)
+    while start < end_limit:
+        end = start + duration
+        if end > end_limit:
+            break
+        if earliest <= start <= latest:
+            index = bisect_right(busy_ends, start - before)
+            if index >= count or busy_starts[index] >= end + after:
+                slots.append(Slot(start, end, photographer_id))
+        start += step
+    return slots
+
+
+def _slots_in_window_exact(
+    day: date,
+    window_start: time,
+    window_end: time,
+    zone: ZoneInfo,
+    rules: SlotRules,
+    busy: BusyIndex,
+    photographer_id: int,
+) -> list[Slot]:
+    """The window's slots, converting every candidate start: right on any day, DST or not."""
+    slots: list[Slot] = []
     end_limit = local_instant(day, window_end, zone)
     wall = datetime.combine(day, window_start)
     wall_end = datetime.combine(day, window_end)
@@ -135,5 +231,6 @@ def _slots_in_window(
             if rules.earliest_start <= start <= rules.latest_start and not busy.overlaps(
                 start - rules.buffer_before, end + rules.buffer_after
             ):
-                yield Slot(start=start, end=end, photographer_id=photographer_id)
+                slots.append(Slot(start=start, end=end, photographer_id=photographer_id))
         wall += rules.step
+    return slots

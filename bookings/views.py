@@ -208,14 +208,15 @@ def slots_json(request: HttpRequest, slug: str) -> JsonResponse:
             {"error": f"Ask for at most {MAX_JSON_RANGE_DAYS} days at a time."}, status=400
         )
     studio = Studio.load()
+    zone = studio.zone  # once: each access builds the ZoneInfo again
     found = availability(session_type=session_type, first_day=start, last_day=end)
     return JsonResponse(
         {
             "time_zone": studio.time_zone,
             "slots": [
                 {
-                    "start": slot.start.astimezone(studio.zone).isoformat(),
-                    "end": slot.end.astimezone(studio.zone).isoformat(),
+                    "start": slot.start.astimezone(zone).isoformat(),
+                    "end": slot.end.astimezone(zone).isoformat(),
                     "photographer": found.photographer_slug(slot),
                 }
                 for slot in found.slots

@@ -4,6 +4,7 @@ import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from bookings.slots import (
     SlotRules,
     exists_in_zone,
     free_slots,
+    free_slots_exact,
     local_instant,
 )
 
@@ -178,3 +180,127 @@ def test_slot_properties_hold_on_every_date_of_two_years(
         assert offset >= timedelta(0) and offset % step == timedelta(0)  # on the grid
         assert slot.end <= local_instant(naive.date(), end_wall, zone)  # ends in working hours
         assert all(not (b_start < slot.end and slot.start < b_end) for b_start, b_end in busy)
+
+
+def offset_change_days(zone: ZoneInfo, first: date, last: date) -> list[date]:
+    """Local dates on which the zone's UTC offset changes (clocks go forward or back)."""
+    days = []
+    day = first
+    while day <= last:
+        midnight = datetime.combine(day, time(0), tzinfo=zone)
+        next_midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        if midnight.utcoffset() != next_midnight.utcoffset():
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+CHANGE_DAYS = {
+    name: offset_change_days(ZoneInfo(name), date(2026, 1, 1), date(2027, 12, 31)) for name in ZONES
+}
+
+
+def test_the_comparison_below_covers_clock_changes_in_three_of_the_four_zones():
+    assert {name: len(days) for name, days in CHANGE_DAYS.items()} == {
+        "America/New_York": 4,
+        "Europe/London": 4,
+        "Australia/Lord_Howe": 4,
+        "Asia/Kolkata": 0,
+    }
+
+
+def wall_minutes(minutes: int) -> time:
+    return time(23, 59) if minutes >= 24 * 60 else time(minutes // 60, minutes % 60)
+
+
+@st.composite
+def slot_inputs(draw):
+    zone_name = draw(st.sampled_from(ZONES))
+    zone = ZoneInfo(zone_name)
+    change_days = CHANGE_DAYS[zone_name]
+    if change_days and draw(st.sampled_from([True, True, True, False])):  # mostly a change day
+        around = draw(st.sampled_from(change_days))
+        first_day = around - timedelta(days=draw(st.integers(0, 1)))
+        last_day = around + timedelta(days=draw(st.integers(0, 1)))
+    else:
+        first_day = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 729)))
+        last_day = first_day + timedelta(days=draw(st.integers(0, 2)))
+    # Windows on a 5-minute grid, any order; some empty or reversed, some running to 23:59, and
+    # many starting or ending between 01:00 and 03:00, where these zones change their clocks (inside
+    # a skipped or a repeated hour, too).
+    minute = st.one_of(st.integers(12, 36), st.integers(0, 24 * 12)).map(lambda n: n * 5)
+    windows = draw(
+        st.lists(
+            st.tuples(minute, minute).map(lambda w: (wall_minutes(w[0]), wall_minutes(w[1]))),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    origin = datetime.combine(first_day, time(0), tzinfo=UTC) - timedelta(days=1)
+    quarter = st.integers(0, 5 * 24 * 4).map(lambda n: origin + n * timedelta(minutes=15))
+    busy = draw(
+        st.lists(
+            st.tuples(quarter, st.integers(1, 12)).map(
+                lambda b: (b[0], b[0] + b[1] * timedelta(minutes=15))
+            ),
+            max_size=12,
+        )
+    )
+    earliest = draw(quarter)
+    minutes = st.sampled_from([0, 5, 15, 30, 45])
+    slot_rules = rules(
+        duration=timedelta(minutes=draw(st.sampled_from([15, 30, 45, 60, 90, 120, 180]))),
+        step=timedelta(minutes=draw(st.sampled_from([5, 15, 20, 30, 45, 60, 90]))),
+        buffer_before=timedelta(minutes=draw(minutes)),
+        buffer_after=timedelta(minutes=draw(minutes)),
+        earliest_start=draw(st.sampled_from([FAR_PAST, earliest])),
+        latest_start=draw(st.sampled_from([FAR_FUTURE, earliest + timedelta(days=1)])),
+    )
+    calendars = [
+        PhotographerCalendar(1, dict.fromkeys(range(7), windows), busy=busy),
+        PhotographerCalendar(
+            2,
+            every_day(time(0), time(23, 59)),
+            busy=busy[::2],
+            daily_cap=1,
+            booked_per_day={first_day: draw(st.integers(0, 1))},
+        ),
+    ]
+    return {
+        "first_day": first_day,
+        "last_day": last_day,
+        "zone": zone,
+        "rules": slot_rules,
+        "calendars": calendars,
+    }
+
+
+@settings(max_examples=400, deadline=None)
+@given(inputs=slot_inputs())
+def test_the_fast_path_gives_exactly_the_slots_of_the_exact_path(inputs):
+    assert free_slots(**inputs) == free_slots_exact(**inputs)
+
+
+@pytest.mark.parametrize(
+    ("zone_name", "day"),
+    [(name, day) for name, days in CHANGE_DAYS.items() for day in days],
+)
+def test_the_fast_path_matches_the_exact_path_for_every_window_around_a_clock_change(
+    zone_name, day
+):
+    """Every window with both ends on the quarter-hours of 00:00–04:00 (in, before and after the
+    skipped or repeated hour), for a few durations and steps."""
+    zone = ZoneInfo(zone_name)
+    walls = [time(minutes // 60, minutes % 60) for minutes in range(0, 4 * 60 + 1, 15)]
+    busy = [(local_instant(day, time(3), zone), local_instant(day, time(3, 15), zone))]
+    for (start, end), duration, step in itertools.product(
+        itertools.combinations(walls, 2), (15, 30, 60), (15, 20, 30)
+    ):
+        inputs = {
+            "first_day": day,
+            "last_day": day,
+            "zone": zone,
+            "rules": rules(duration=timedelta(minutes=duration), step=timedelta(minutes=step)),
+            "calendars": [PhotographerCalendar(1, every_day(start, end), busy=busy)],
+        }
+        assert free_slots(**inputs) == free_slots_exact(**inputs), (start, end, duration, step)
