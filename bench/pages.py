@@ -181,6 +181,8 @@ def main() -> None:
     recreate_database(database_url)
     manage(env, "migrate", "--no-input")
     pages = json.loads(manage(env, "shell", "-c", build_dataset_command()).strip().splitlines()[-1])
+    if only := os.environ.get("BENCH_PAGES"):  # e.g. BENCH_PAGES="feed,post"
+        pages = [page for page in pages if page[0] in only.split(",")]
     manage(env, "collectstatic", "--no-input")
     server = subprocess.Popen(
         [

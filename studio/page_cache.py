@@ -56,6 +56,9 @@ def cached_page(*groups: str, timeout: int = 300):
                 if getattr(response, "is_rendered", True) is False:
                     response = response.render()  # a TemplateResponse (e.g. the sitemap)
                 if response.status_code == 200 and not response.streaming:
+                    # One chunk: a response written piecemeal (the feeds) would otherwise reach
+                    # the socket as hundreds of small writes on every hit.
+                    response.content = response.content
                     response["ETag"] = quote_etag(
                         hashlib.md5(response.content, usedforsecurity=False).hexdigest()
                     )
