@@ -5,12 +5,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.urls import reverse
 from django.utils import formats, timezone
 
 from bookings.models import Booking, NotificationLog
+from tests.bookings.test_desk import photographer_login
 from tests.factories import (
     BookingFactory,
     NotificationLogFactory,
@@ -33,15 +33,6 @@ def studio():
 def owner(client, studio):
     client.force_login(UserFactory(username="owner", is_superuser=True))
     return client
-
-
-def photographer_login(client):
-    group, _ = Group.objects.get_or_create(name="Photographer")
-    group.permissions.add(*Permission.objects.filter(content_type__app_label="bookings"))
-    user = UserFactory(username="maya")
-    user.groups.add(group)
-    client.force_login(user)
-    return PhotographerFactory(user=user, name="Maya")
 
 
 def log_rows(booking):
