@@ -27,7 +27,9 @@ DATA = Path(os.environ.get("STUDIO_DATA_DIR", ROOT / ".data"))
 
 
 def log(message: str) -> None:
-    print(f"[studio] {message}", flush=True)
+    # Never let a closed terminal or pipe stop the shutdown that follows a message.
+    with contextlib.suppress(OSError):
+        print(f"[studio] {message}", flush=True)
 
 
 @contextlib.contextmanager
