@@ -24,19 +24,6 @@ from .models import Author, Category, Image, Post, Tag
 EDITOR_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.NONCE]}
 
 
-def _in_studio_zone(view):
-    """Admin pages show and read times in the studio's zone (rendering included)."""
-
-    def wrapped(self, request, *args, **kwargs):
-        with timezone.override(Studio.load().zone):
-            response = view(self, request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            return response
-
-    return wrapped
-
-
 def _thumbnail(image: Image | None) -> str:
     if image is None:
         return "—"
@@ -249,13 +236,8 @@ class PostAdmin(admin.ModelAdmin):
         return initial
 
     @method_decorator(csp_override(EDITOR_CSP))
-    @_in_studio_zone
     def changeform_view(self, request, *args, **kwargs):
         return super().changeform_view(request, *args, **kwargs)
-
-    @_in_studio_zone
-    def changelist_view(self, request, *args, **kwargs):
-        return super().changelist_view(request, *args, **kwargs)
 
     def save_model(self, request, obj, form, change) -> None:
         if obj.author_id is None:

@@ -4,11 +4,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from studio.models import Studio
 from studio.page_cache import cached_page
 
 from . import rendering, selectors
@@ -30,15 +28,9 @@ def _page(request: HttpRequest, queryset) -> Page:
         raise Http404("No such page.") from None
 
 
-def _render(request: HttpRequest, template: str, context: dict, **kwargs) -> HttpResponse:
-    """Render with dates in the studio's time zone."""
-    with timezone.override(Studio.load().zone):
-        return render(request, template, context, **kwargs)
-
-
 def _listing(request: HttpRequest, queryset, **context) -> HttpResponse:
     page = _page(request, queryset)
-    return _render(
+    return render(
         request,
         "blog/post_list.html",
         {"page_obj": page, "posts": page.object_list, **context},
@@ -99,7 +91,7 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _post_page(request: HttpRequest, post: Post, *, preview: bool) -> HttpResponse:
-    return _render(
+    return render(
         request,
         "blog/post_detail.html",
         {
@@ -144,7 +136,7 @@ def search(request: HttpRequest) -> HttpResponse:
         {"post": post, "snippet": selectors.highlighted(post.snippet)}
         for post in (page.object_list if page else [])
     ]
-    return _render(
+    return render(
         request, "blog/search.html", {"query": query, "page_obj": page, "results": results}
     )
 

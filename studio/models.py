@@ -1,3 +1,4 @@
+from contextvars import ContextVar
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.contrib.postgres.fields import ArrayField
@@ -9,6 +10,9 @@ from django.db import models
 from .page_cache import VersionedContent
 
 STUDIO_CACHE_KEY = "studio:profile:v1"
+# The profile as loaded for the request being served (set by StudioTimeZoneMiddleware), so
+# that the many readers of one request share one cache read.
+_request_studio: ContextVar["Studio | None"] = ContextVar("request_studio", default=None)
 
 
 def validate_time_zone(value: str) -> None:
@@ -76,6 +80,7 @@ class Studio(VersionedContent, models.Model):
         self.pk = 1
         super().save(*args, **kwargs)
         cache.delete(STUDIO_CACHE_KEY)
+        _request_studio.set(None)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -88,11 +93,23 @@ class Studio(VersionedContent, models.Model):
 
     @classmethod
     def load(cls) -> "Studio":
+        studio = _request_studio.get()
+        if studio is not None:
+            return studio
         studio = cache.get(STUDIO_CACHE_KEY)
         if studio is None:
             studio, _ = cls.objects.get_or_create(pk=1, defaults={"email": "hello@studio.example"})
             cache.set(STUDIO_CACHE_KEY, studio, 3600)
         return studio
+
+    @classmethod
+    def serve(cls):
+        """Load the profile once for the request being served; returns a token to reset."""
+        return _request_studio.set(cls.load())
+
+    @classmethod
+    def served(cls, token) -> None:
+        _request_studio.reset(token)
 
 
 class ContactMessage(models.Model):

@@ -16,7 +16,3 @@ def client_ip(request: HttpRequest) -> str:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
-
-
-def axes_client_ip(request: HttpRequest) -> str:
-    return client_ip(request)

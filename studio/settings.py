@@ -119,7 +119,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "studio.net.axes_client_ip"
+AXES_CLIENT_IP_CALLABLE = "studio.net.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 # How many proxies in front of the site append to X-Forwarded-For (0: use the socket address).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
