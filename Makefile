@@ -17,7 +17,8 @@ SUPERVISE := $(BIN)/python -m studio.devservices
 
 help:
 	@echo "make run    serve the site with its demo content at http://127.0.0.1:$(PORT)"
-	@echo "make test   run ruff and the whole test suite (browser tests included)"
+	@echo "make test   run the linters and the whole test suite (browser tests included)"
+	@echo "make lint   ruff, the import layers and the type checker"
 	@echo "make bench  run the benchmarks and print their figures"
 	@echo "make soak   browse and book through gunicorn for SOAK_SECONDS (default 600), then check"
 	@echo "make backup / make restore FROM=backups/<timestamp>   database and media"
@@ -40,13 +41,14 @@ run: $(STAMP)
 test: $(STAMP)
 	@[ -x "$(CHROMIUM)" ] || { echo "The browser tests need Chromium at $(CHROMIUM)."; \
 		echo "Install it with: sudo apt-get install chromium   (or set CHROMIUM=/path/to/chromium)"; exit 1; }
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	@$(MAKE) --no-print-directory lint
 	CHROMIUM=$(CHROMIUM) $(SUPERVISE) exec -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff (style and common bugs), import-linter (the layers in docs/architecture.md)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

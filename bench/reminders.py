@@ -125,8 +125,8 @@ def _run(*, bookings: int, due: int) -> list[tuple]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from bookings import emails, notifications
     from bookings.models import NotificationLog
+    from bookings.notifications import compose, sweep
     from studio.models import Studio
 
     now = timezone.now()
@@ -138,7 +138,7 @@ def _run(*, bookings: int, due: int) -> list[tuple]:
     started = time.perf_counter()
     while True:
         with CaptureQueriesContext(connection) as queries:
-            ids = notifications.reminders_claim_due(now=now, batch=BATCH)
+            ids = sweep.reminders_claim_due(now=now, batch=BATCH)
         per_batch.append(len(queries))
         claimed += len(ids)
         if not ids:
@@ -147,7 +147,7 @@ def _run(*, bookings: int, due: int) -> list[tuple]:
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        queued = notifications.notifications_dispatch_waiting(now=now, batch=due + 1)
+        queued = sweep.notifications_dispatch_waiting(now=now, batch=due + 1)
         send_seconds = time.perf_counter() - started
     sent = NotificationLog.objects.filter(kind="reminder_48h", status="sent").count()
     assert claimed == queued == sent == len(mail.outbox) == due, (claimed, queued, sent)
@@ -158,12 +158,12 @@ def _run(*, bookings: int, due: int) -> list[tuple]:
         logs = NotificationLog.objects.filter(kind="reminder_48h").select_related(
             "booking__session_type", "booking__photographer", "booking__policy"
         )
-        prepared = [emails.build_message(log, studio=studio, now=now) for log in logs]
+        prepared = [compose.build_message(log, studio=studio, now=now) for log in logs]
         prepare_seconds = time.perf_counter() - started
 
     with CaptureQueriesContext(connection) as idle_queries:
         started = time.perf_counter()
-        idle = notifications.notifications_sweep(now=now)
+        idle = sweep.notifications_sweep(now=now)
         idle_seconds = time.perf_counter() - started
     assert idle == {"reminders_claimed": 0, "confirmations_backfilled": 0, "queued": 0}
 

@@ -16,6 +16,7 @@ from studio.queue import enqueue_after_commit
 
 from . import imaging
 from .importing import MarkdownArticle
+from .jobs import Job
 from .models import Author, Category, Image, Post, Tag
 from .sanitize import sanitize_body
 from .text import excerpt_from_html, parse_tag_names
@@ -90,9 +91,7 @@ def image_store(
     image.uploaded_by = uploaded_by
     image.file.save(f"{uuid.uuid4().hex}.{clean.extension}", ContentFile(clean.content), save=False)
     image.save()
-    from .tasks import image_make_renditions
-
-    enqueue_after_commit(image_make_renditions, image.pk)
+    enqueue_after_commit(Job.IMAGE_MAKE_RENDITIONS, image.pk)
     return image
 
 

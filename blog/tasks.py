@@ -4,15 +4,22 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import services
+from .jobs import Job
 from .models import Image
 
 
-@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+@shared_task(
+    name=Job.IMAGE_MAKE_RENDITIONS,
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    max_retries=5,
+)
 def image_make_renditions(image_id: int) -> bool:
     return services.image_make_renditions(image_id=image_id)
 
 
-@shared_task
+@shared_task(name=Job.IMAGE_RENDITIONS_SWEEP)
 def image_renditions_sweep() -> int:
     """Make renditions whose task never ran (e.g. the broker was down at upload time)."""
     cutoff = timezone.now() - timedelta(minutes=5)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from studio.models import ContactMessage, Studio
 
+from .actors import Actor
 from .models import Booking, BookingEvent, NotificationLog
 
 EXPIRED_HOLD_RETENTION = timedelta(days=30)
@@ -142,7 +143,7 @@ def _anonymise(bookings) -> int:
             booking=booking,
             from_status=booking.status,
             to_status=booking.status,
-            actor="system",
+            actor=Actor.SYSTEM,
             note="personal data erased",
         )
         count += 1

@@ -1,18 +1,23 @@
 """Demo content for bookings: a photographer with working hours, three session types, a policy."""
 
-from datetime import time
+from datetime import time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from .errors import SlotUnavailable
 from .models import (
     Booking,
     CancellationPolicy,
     IntakeQuestion,
+    Payment,
     Photographer,
     SessionType,
     WorkingHours,
 )
-from .services import cancellation_policy_publish
+from .payments.offline import payment_deposit_succeeded
+from .selectors import availability
+from .services import ClientDetails, booking_create_hold, cancellation_policy_publish
 
 POLICY_TEXT = """\
 Your deposit secures your session and is part of the price.
@@ -142,14 +147,6 @@ DEMO_CLIENTS = [
 
 def seed_bookings(log) -> None:
     """A few confirmed sessions in the coming week so the desk has something to show."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from .payments import payment_deposit_succeeded
-    from .selectors import availability
-    from .services import ClientDetails, SlotUnavailable, booking_create_hold
-
     if Booking.objects.exists():
         return
     policy = CancellationPolicy.objects.current()
@@ -178,7 +175,7 @@ def seed_bookings(log) -> None:
             continue
         payment_deposit_succeeded(
             booking=booking,
-            provider="demo",
+            provider=Payment.Provider.DEMO,
             amount=booking.deposit_amount,
             currency=booking.currency,
         )

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from studio.page_cache import bump
 
+from .actors import Actor
+from .errors import SLOT_TAKEN, BookingError, ResendRefused, SlotUnavailable, TransitionRefused
 from .models import (
     HOLD_DURATION,
     Booking,
@@ -23,30 +25,14 @@ from .models import (
     NotificationLog,
     Photographer,
     SessionType,
+    TimeOff,
 )
-from .notifications import ResendRefused, notification_resend, notify_after_commit
+from .notifications.kinds import Kind
+from .notifications.outbox import notification_resend, notify_after_commit
+from .payments.refunds import deposit_refund
 from .selectors import find_slot
 
 Status = Booking.Status
-
-
-class BookingError(Exception):
-    """A refused action; the message is written for the person who asked."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class SlotUnavailable(BookingError):
-    pass
-
-
-class TransitionRefused(BookingError):
-    pass
-
-
-SLOT_TAKEN = "That time was just booked — please pick another."
 
 
 @dataclass(frozen=True)
@@ -83,7 +69,7 @@ def _expire_lapsed_overlapping(photographer_id: int, blocked: DateTimeTZRange, n
     for booking in lapsed:
         booking.status = Status.EXPIRED
         booking.save(update_fields=["status", "updated_at"])
-        _record(booking, from_status=Status.HELD, actor="system", note="hold lapsed")
+        _record(booking, from_status=Status.HELD, actor=Actor.SYSTEM, note="hold lapsed")
 
 
 def _candidates(session_type: SessionType, photographer: Photographer | None):
@@ -144,13 +130,13 @@ def booking_create_hold(
                 )
         except IntegrityError:
             continue
-        _record(booking, from_status="", actor="client")
+        _record(booking, from_status="", actor=Actor.CLIENT)
         return booking
     raise SlotUnavailable(SLOT_TAKEN)
 
 
 @transaction.atomic
-def booking_confirm(*, booking: Booking, actor: str = "system", note: str = "") -> Booking:
+def booking_confirm(*, booking: Booking, actor: str = Actor.SYSTEM, note: str = "") -> Booking:
     """Confirm a held booking once its deposit is paid. Idempotent.
 
     A payment can arrive after its hold lapsed: the booking is then confirmed only if its
@@ -173,7 +159,7 @@ def booking_confirm(*, booking: Booking, actor: str = "system", note: str = "") 
     except IntegrityError as error:
         raise SlotUnavailable(SLOT_TAKEN) from error
     _record(booking, from_status=previous, actor=actor, note=note)
-    notify_after_commit(booking=booking, kind="confirmation")
+    notify_after_commit(booking=booking, kind=Kind.CONFIRMATION)
     return booking
 
 
@@ -186,7 +172,7 @@ def booking_expire(*, booking: Booking, now: datetime | None = None) -> bool:
     ).update(status=Status.EXPIRED, updated_at=now)
     if updated:
         booking.refresh_from_db()
-        _record(booking, from_status=Status.HELD, actor="system", note="hold lapsed")
+        _record(booking, from_status=Status.HELD, actor=Actor.SYSTEM, note="hold lapsed")
         bump("availability")
     return bool(updated)
 
@@ -204,7 +190,7 @@ def bookings_expire_lapsed(*, now: datetime | None = None, batch: int = 500) -> 
         for booking in lapsed:
             booking.status = Status.EXPIRED
             booking.save(update_fields=["status", "updated_at"])
-            _record(booking, from_status=Status.HELD, actor="system", note="hold lapsed")
+            _record(booking, from_status=Status.HELD, actor=Actor.SYSTEM, note="hold lapsed")
             expired.append(booking.pk)
     return expired
 
@@ -247,7 +233,7 @@ def booking_cancel(
     booking = Booking.objects.select_for_update().select_related("policy").get(pk=booking.pk)
     if booking.status not in (Status.HELD, Status.CONFIRMED):
         raise TransitionRefused(f"This booking is already {booking.get_status_display().lower()}.")
-    if actor == "client" and not client_may_cancel(booking, now):
+    if actor == Actor.CLIENT and not client_may_cancel(booking, now):
         raise TransitionRefused("This session can no longer be cancelled online; please call us.")
     refund_due = refund_is_due(booking, now) if refund is None else refund
     previous = booking.status
@@ -257,10 +243,8 @@ def booking_cancel(
     booking.save(update_fields=["status", "cancelled_at", "hold_expires_at", "updated_at"])
     _record(booking, from_status=previous, actor=actor, note=reason)
     if refund_due:
-        from .payments import deposit_refund
-
         deposit_refund(booking=booking)
-    notify_after_commit(booking=booking, kind="cancelled")
+    notify_after_commit(booking=booking, kind=Kind.CANCELLED)
     return Cancellation(booking=booking, refund_due=refund_due)
 
 
@@ -282,7 +266,7 @@ def booking_reschedule(
     )
     if booking.status != Status.CONFIRMED:
         raise TransitionRefused("Only a confirmed booking can be moved.")
-    if actor == "client" and not client_may_reschedule(booking, now):
+    if actor == Actor.CLIENT and not client_may_reschedule(booking, now):
         raise TransitionRefused("This session can no longer be moved online; please call us.")
     session_type = booking.session_type
     candidates = (
@@ -331,7 +315,7 @@ def booking_reschedule(
             actor=actor,
             note=f"moved from {previous_start.isoformat()}",
         )
-        notify_after_commit(booking=booking, kind="rescheduled")
+        notify_after_commit(booking=booking, kind=Kind.RESCHEDULED)
         return booking
     raise SlotUnavailable(SLOT_TAKEN)
 
@@ -372,7 +356,7 @@ def booking_confirmation_resend(*, booking: Booking, actor: str) -> Notification
             f"{booking.get_status_display().lower()}."
         )
     latest = (
-        NotificationLog.objects.filter(booking=booking, kind="confirmation")
+        NotificationLog.objects.filter(booking=booking, kind=Kind.CONFIRMATION)
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -406,8 +390,6 @@ def time_off_create(
     *, photographer: Photographer, starts_at: datetime, ends_at: datetime, reason: str = ""
 ):
     """Block out time. Bookings already in that time stay; the caller shows them as conflicts."""
-    from .models import TimeOff
-
     if ends_at <= starts_at:
         raise BookingError("Time off must end after it starts.")
     return TimeOff.objects.create(

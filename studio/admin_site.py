@@ -8,6 +8,11 @@ from django.urls import path
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 
+from bookings.desk import views as desk_views
+from bookings.desk.dashboard import dashboard
+
+from . import two_factor
+
 
 def has_two_factor(user) -> bool:
     if not hasattr(user, "_has_two_factor"):  # asked several times per admin page
@@ -61,15 +66,9 @@ class StudioAdminSite(admin.AdminSite):
         return response
 
     def index(self, request, extra_context=None):
-        from bookings.desk import dashboard
-
         return super().index(request, {**(extra_context or {}), **dashboard(request.user)})
 
     def get_urls(self):
-        from bookings import desk_views
-
-        from . import two_factor
-
         own = [
             path("calendar/", self.admin_view(desk_views.calendar_view), name="calendar"),
             path("day-sheet/", self.admin_view(desk_views.day_sheet), name="day-sheet"),

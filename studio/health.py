@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from .celery import app
+
 BEAT_HEARTBEAT_KEY = "studio:beat:heartbeat"
 BEAT_STALE_AFTER = timedelta(minutes=3)
 
@@ -38,8 +40,6 @@ def check_redis() -> tuple[bool, str]:
 
 
 def check_worker() -> tuple[bool, str]:
-    from .celery import app
-
     try:
         replies = app.control.ping(timeout=1.0)
     except Exception as error:  # broker errors come in several types

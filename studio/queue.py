@@ -1,24 +1,33 @@
-"""Enqueue Celery tasks after the surrounding transaction commits, without ever failing it.
+"""Queue Celery jobs by name after the surrounding transaction commits, without ever failing it.
 
-If the broker is unreachable the work is not lost: every task enqueued this way has a periodic
-sweep that finds what is still undone in the database and does it. Tasks enqueued this way keep
-no result (`ignore_result=True`), so publishing needs the broker only and fails fast.
+Jobs are named (each app lists its own in `jobs.py`), so the code that queues one never
+imports the task module: services stay below tasks in the layers. If the broker is unreachable
+the work is not lost: every job queued this way has a periodic sweep that finds what is still
+undone in the database and does it. No result is kept, so publishing needs the broker only and
+fails fast.
 """
 
 import logging
 
-from celery import Task
 from django.db import transaction
 from kombu.exceptions import OperationalError
+
+from .celery import app
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_after_commit(task: Task, *args, **kwargs) -> None:
-    def send() -> None:
-        try:
-            task.apply_async(args=args, kwargs=kwargs, retry=False)
-        except (OperationalError, ConnectionError, OSError):
-            logger.warning("broker unreachable; %s will be picked up by its sweep", task.name)
+def enqueue_now(name: str, *args, **kwargs) -> bool:
+    """Publish one job now; returns whether the broker took it (False: its sweep will)."""
+    try:
+        app.signature(str(name), args=args, kwargs=kwargs).apply_async(
+            retry=False, ignore_result=True
+        )
+    except (OperationalError, ConnectionError, OSError):
+        logger.warning("broker unreachable; %s will be picked up by its sweep", name)
+        return False
+    return True
 
-    transaction.on_commit(send, robust=True)
+
+def enqueue_after_commit(name: str, *args, **kwargs) -> None:
+    transaction.on_commit(lambda: enqueue_now(name, *args, **kwargs), robust=True)

@@ -3,6 +3,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from .jobs import Job
 from .models import ContactMessage, Studio
 from .queue import enqueue_after_commit
 
@@ -10,9 +11,7 @@ from .queue import enqueue_after_commit
 @transaction.atomic
 def contact_message_submit(*, name: str, email: str, phone: str, message: str) -> ContactMessage:
     contact = ContactMessage.objects.create(name=name, email=email, phone=phone, message=message)
-    from .tasks import contact_message_forward
-
-    enqueue_after_commit(contact_message_forward, contact.pk)
+    enqueue_after_commit(Job.CONTACT_MESSAGE_FORWARD, contact.pk)
     return contact
 
 

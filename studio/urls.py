@@ -1,18 +1,20 @@
+"""The URL map: the project's wiring, where the apps' pages are mounted."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
-from bookings.webhooks import stripe_webhook
+from bookings.views.stripe_webhook import stripe_webhook
 
-from . import views
+from . import showcase, views
 
 handler500 = "studio.errors.server_error"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", showcase.home, name="home"),
     path("about/", views.about, name="about"),
-    path("services/", views.services_page, name="services"),
+    path("services/", showcase.services_page, name="services"),
     path("contact/", views.contact, name="contact"),
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),

@@ -17,39 +17,9 @@ from .ratelimits import limit_posts
 
 
 @require_GET
-@cached_page("site", "catalogue", "blog")
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "studio/home.html", home_context())
-
-
-def home_context() -> dict:
-    """What other apps contribute to the home page, when they are installed."""
-    context: dict = {"session_types": [], "latest_posts": []}
-    try:
-        from bookings.selectors import home_session_types
-    except ImportError:
-        pass
-    else:
-        context["session_types"] = home_session_types()
-    try:
-        from blog.selectors import latest_posts
-    except ImportError:
-        pass
-    else:
-        context["latest_posts"] = latest_posts()
-    return context
-
-
-@require_GET
 @cached_page("site")
 def about(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/about.html")
-
-
-@require_GET
-@cached_page("site", "catalogue")
-def services_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "studio/services.html", home_context())
 
 
 @require_GET

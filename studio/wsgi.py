@@ -3,6 +3,8 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.db import DatabaseError
 
+from .errors import unavailable_page
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
 
 django_application = get_wsgi_application()
@@ -14,8 +16,6 @@ def application(environ, start_response):
     try:
         return django_application(environ, start_response)
     except DatabaseError:
-        from .errors import unavailable_page
-
         body = unavailable_page().encode()
         start_response(
             "503 Service Unavailable",

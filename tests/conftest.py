@@ -26,6 +26,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_tasks_registered():
+    """Jobs are queued by name; in-process (eager) runs need the task modules loaded, as a
+    worker loads them when it starts."""
+    from studio.celery import app
+
+    app.autodiscover_tasks(force=True)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.delete_pattern("*")

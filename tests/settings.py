@@ -33,6 +33,6 @@ RATE_LIMITS = {"booking": "100000/m", "manage": "100000/m", "contact": "100000/m
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise expects it to exist)
 
-# How long a worker's claim on an email holds (bookings/notifications.py); tests shorten it.
+# How long a worker's claim on an email holds (bookings/notifications/sending.py); tests shorten it.
 if os.environ.get("TEST_NOTIFICATION_CLAIM_SECONDS"):
     NOTIFICATION_CLAIM_SECONDS = int(os.environ["TEST_NOTIFICATION_CLAIM_SECONDS"])

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from blog import services
 from blog.models import Post
-from studio.views import home_context
+from studio.showcase import home_context
 from tests.factories import (
     AuthorFactory,
     CategoryFactory,

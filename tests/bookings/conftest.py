@@ -38,14 +38,15 @@ def post_event(client, django_capture_on_commit_callbacks):
 @pytest.fixture
 def notifications(monkeypatch):
     """Every notify_after_commit the payments code makes, as (kind, booking public id)."""
-    from bookings import payments
+    from bookings.payments import checkout, refunds
 
     made: list[tuple[str, str]] = []
 
     def record(*, booking, kind: str) -> None:
         made.append((kind, str(booking.public_id)))
 
-    monkeypatch.setattr(payments, "notify_after_commit", record)
+    monkeypatch.setattr(checkout, "notify_after_commit", record)
+    monkeypatch.setattr(refunds, "notify_after_commit", record)
     return made
 
 
@@ -66,10 +67,10 @@ def held(client):
 @pytest.fixture
 def checkout(fake_stripe):
     """Start a real Checkout for a booking through the site's code; returns the session id."""
-    from bookings import payments
+    from bookings.payments import checkout
 
     def start(booking) -> str:
-        url = payments.checkout_start(booking=booking)
+        url = checkout.checkout_start(booking=booking)
         return url.rsplit("/", 1)[-1]
 
     return start

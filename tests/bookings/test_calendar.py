@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from bookings import calendar
+from bookings import ics
 from bookings.models import Booking, Photographer
 from studio.models import Studio
 from tests.bookings.test_notifications import assert_manage_link
@@ -40,7 +40,7 @@ def parse(ics: bytes) -> tuple[Calendar, list]:
 def test_an_invitation_parses_back_with_its_instants_uid_sequence_and_place(studio):
     booking = BookingFactory(starts_at=START, ends_at=START + timedelta(hours=1))
 
-    parsed, (event,) = parse(calendar.booking_invitation(booking, studio=studio))
+    parsed, (event,) = parse(ics.booking_invitation(booking, studio=studio))
 
     assert str(parsed["method"]) == "REQUEST"
     assert event.start == START
@@ -55,14 +55,14 @@ def test_an_invitation_parses_back_with_its_instants_uid_sequence_and_place(stud
 
 def test_a_moved_session_keeps_its_uid_with_the_next_sequence(studio):
     booking = BookingFactory(starts_at=START, ends_at=START + timedelta(hours=1))
-    _, (first,) = parse(calendar.booking_invitation(booking, studio=studio))
+    _, (first,) = parse(ics.booking_invitation(booking, studio=studio))
     booking.starts_at, booking.ends_at = (
         START + timedelta(days=1),
         START + timedelta(days=1, hours=1),
     )
     booking.revision = 2
 
-    _, (moved,) = parse(calendar.booking_invitation(booking, studio=studio))
+    _, (moved,) = parse(ics.booking_invitation(booking, studio=studio))
 
     assert moved["uid"] == first["uid"]
     assert (first["sequence"], moved["sequence"]) == (1, 2)
@@ -72,7 +72,7 @@ def test_a_moved_session_keeps_its_uid_with_the_next_sequence(studio):
 def test_a_cancellation_cancels_the_same_event_one_sequence_later(studio):
     booking = BookingFactory(starts_at=START, ends_at=START + timedelta(hours=1), revision=2)
 
-    parsed, (event,) = parse(calendar.booking_invitation(booking, studio=studio, cancelled=True))
+    parsed, (event,) = parse(ics.booking_invitation(booking, studio=studio, cancelled=True))
 
     assert str(parsed["method"]) == "CANCEL"
     assert str(event["status"]) == "CANCELLED"
@@ -134,7 +134,7 @@ def test_regenerating_the_token_revokes_the_old_address(studio, client):
     photographer = PhotographerFactory()
     old = reverse("bookings:calendar-feed", args=[photographer.calendar_token])
 
-    token = calendar.photographer_calendar_token_regenerate(photographer=photographer)
+    token = ics.photographer_calendar_token_regenerate(photographer=photographer)
 
     assert client.get(old).status_code == 404
     assert client.get(reverse("bookings:calendar-feed", args=[token])).status_code == 200

@@ -18,11 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from bookings import emails, notifications, services
+from bookings import services
 from bookings.links import token_is_valid
 from bookings.models import Booking, NotificationLog
-from bookings.notifications import Status
-from bookings.payments import payment_deposit_succeeded
+from bookings.notifications import compose, outbox, sending, sweep
+from bookings.notifications.outbox import Status
+from bookings.payments.offline import payment_deposit_succeeded
 from studio.models import Studio
 from tests.factories import (
     BookingFactory,
@@ -202,7 +203,7 @@ def test_an_unknown_kind_is_refused(setup):
     booking = BookingFactory()
 
     with pytest.raises(ValueError, match="Unknown notification kind 'reminder'"):
-        notifications.notify_after_commit(booking=booking, kind="reminder")
+        outbox.notify_after_commit(booking=booking, kind="reminder")
 
 
 # Moving and cancelling
@@ -305,7 +306,7 @@ def test_refund_notices_go_to_the_client_only(
     booking = BookingFactory(status=Booking.Status.EXPIRED, starts_at=local(DAY, 10))
 
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify_after_commit(booking=booking, kind=kind)
+        outbox.notify_after_commit(booking=booking, kind=kind)
 
     (message,) = mail.outbox
     assert message.to == ["ada@example.com"]
@@ -338,7 +339,7 @@ def test_every_email_has_both_parts_the_zone_the_address_directions_and_the_mana
     booking = BookingFactory(starts_at=start, ends_at=start + timedelta(hours=1))
     log = NotificationLogFactory(booking=booking, kind=kind)
 
-    message = emails.build_message(log, studio=Studio.load(), now=start - timedelta(days=3))
+    message = compose.build_message(log, studio=Studio.load(), now=start - timedelta(days=3))
 
     html = html_of(message)
     for part in (message.body, html):
@@ -365,16 +366,16 @@ def test_preparation_advice_follows_the_session_type_and_the_clients_answers(stu
         },
     )
 
-    advice = emails.preparation_advice(booking)
+    advice = compose.preparation_advice(booking)
 
     assert advice == [
-        *emails.PREPARATION_ADVICE["actor-portfolio"],
-        emails.INTAKE_ADVICE[0][2],
-        emails.INTAKE_ADVICE[2][2],
+        *compose.PREPARATION_ADVICE["actor-portfolio"],
+        compose.INTAKE_ADVICE[0][2],
+        compose.INTAKE_ADVICE[2][2],
     ]
     log = NotificationLogFactory(booking=booking, kind="reminder_48h")
-    message = emails.build_message(log, studio=Studio.load())
-    assert emails.INTAKE_ADVICE[0][2] in message.body
+    message = compose.build_message(log, studio=Studio.load())
+    assert compose.INTAKE_ADVICE[0][2] in message.body
     assert "http://127.0.0.1:8000/blog/" in message.body
 
 
@@ -402,8 +403,8 @@ def test_the_sweep_sends_each_due_reminder_once(studio):
     cancelled.save()
     at_48h = start - timedelta(hours=48)
 
-    first = notifications.notifications_sweep(now=at_48h)
-    second = notifications.notifications_sweep(now=at_48h + timedelta(minutes=1))
+    first = sweep.notifications_sweep(now=at_48h)
+    second = sweep.notifications_sweep(now=at_48h + timedelta(minutes=1))
 
     assert first == {"reminders_claimed": 3, "confirmations_backfilled": 0, "queued": 3}
     assert second == {"reminders_claimed": 0, "confirmations_backfilled": 0, "queued": 0}
@@ -427,7 +428,7 @@ def test_a_reminder_is_not_due_a_minute_early(studio):
     start = local(DAY, 10)
     confirmed_booking(start)
 
-    result = notifications.notifications_sweep(now=start - timedelta(hours=48, minutes=1))
+    result = sweep.notifications_sweep(now=start - timedelta(hours=48, minutes=1))
 
     assert result["reminders_claimed"] == 0
     assert mail.outbox == []
@@ -437,8 +438,8 @@ def test_a_reminder_whose_time_had_passed_when_the_booking_was_confirmed_is_skip
     start = local(DAY, 10)
     booking = confirmed_booking(start, confirmed_at=start - timedelta(hours=30))
 
-    notifications.notifications_sweep(now=start - timedelta(hours=29))
-    notifications.notifications_sweep(now=start - timedelta(hours=2))
+    sweep.notifications_sweep(now=start - timedelta(hours=29))
+    sweep.notifications_sweep(now=start - timedelta(hours=2))
 
     assert log_rows(booking) == [("confirmation", 1, 0, "sent"), ("reminder_2h", 1, 0, "sent")]
     assert len(mail.outbox) == 1
@@ -448,7 +449,7 @@ def test_when_several_reminders_are_due_at_once_only_the_nearest_goes(studio):
     start = local(DAY, 10)
     booking = confirmed_booking(start)
 
-    notifications.notifications_sweep(now=start - timedelta(hours=1))  # the sweep was down
+    sweep.notifications_sweep(now=start - timedelta(hours=1))  # the sweep was down
 
     assert log_rows(booking) == [
         ("confirmation", 1, 0, "sent"),
@@ -464,11 +465,11 @@ def test_when_several_reminders_are_due_at_once_only_the_nearest_goes(studio):
 def test_a_cancelled_booking_gets_no_reminder_even_once_claimed(studio):
     start = local(DAY, 10)
     booking = confirmed_booking(start)
-    (log_id,) = notifications.reminders_claim_due(now=start - timedelta(hours=47))
+    (log_id,) = sweep.reminders_claim_due(now=start - timedelta(hours=47))
     booking.status = Booking.Status.CANCELLED
     booking.save()
 
-    result = notifications.notification_send(log_id=log_id, now=start - timedelta(hours=47))
+    result = sending.notification_send(log_id=log_id, now=start - timedelta(hours=47))
 
     assert (result.outcome, result.detail) == ("skipped", "The booking is cancelled.")
     assert mail.outbox == []
@@ -479,13 +480,13 @@ def test_a_moved_session_is_reminded_of_its_new_time_only(
 ):
     booking = book(setup, local(DAY, 10), capture=django_capture_on_commit_callbacks)
     old_48h = local(DAY, 10) - timedelta(hours=48)
-    (stale,) = notifications.reminders_claim_due(now=old_48h)  # claimed, not yet sent
+    (stale,) = sweep.reminders_claim_due(now=old_48h)  # claimed, not yet sent
     with django_capture_on_commit_callbacks(execute=True):
         services.booking_reschedule(booking=booking, start=local(DAY, 15), actor="staff")
     mail.outbox.clear()
 
-    stale_result = notifications.notification_send(log_id=stale, now=old_48h)
-    notifications.notifications_sweep(now=local(DAY, 15) - timedelta(hours=48))
+    stale_result = sending.notification_send(log_id=stale, now=old_48h)
+    sweep.notifications_sweep(now=local(DAY, 15) - timedelta(hours=48))
 
     assert stale_result.detail == "The session has moved; a reminder of the new time goes instead."
     (reminder,) = mail.outbox
@@ -512,8 +513,8 @@ def test_reminders_across_a_daylight_saving_change_come_48_real_hours_before(stu
     confirmed_booking(start)
     remind_at = start - timedelta(hours=48)
 
-    early = notifications.notifications_sweep(now=remind_at - timedelta(seconds=1))
-    on_time = notifications.notifications_sweep(now=remind_at)
+    early = sweep.notifications_sweep(now=remind_at - timedelta(seconds=1))
+    on_time = sweep.notifications_sweep(now=remind_at)
 
     assert (early["reminders_claimed"], on_time["reminders_claimed"]) == (0, 1)
     # 48 real hours: on the wall clock the reminder is an hour off the session's 10:00,
@@ -533,8 +534,8 @@ def test_reminders_across_a_daylight_saving_change_come_48_real_hours_before(stu
 def test_sending_one_row_twice_sends_one_email(studio):
     log = NotificationLogFactory()
 
-    first = notifications.notification_send(log_id=log.pk)
-    second = notifications.notification_send(log_id=log.pk)
+    first = sending.notification_send(log_id=log.pk)
+    second = sending.notification_send(log_id=log.pk)
 
     assert (first.outcome, second.outcome) == ("sent", "not claimed")
     assert len(mail.outbox) == 1
@@ -549,8 +550,8 @@ def test_a_claim_held_by_a_working_sender_is_left_alone(studio):
         dispatched_at=now - timedelta(minutes=10),
     )
 
-    while_held = notifications.notification_send(log_id=log.pk)
-    swept = notifications.notifications_sweep()
+    while_held = sending.notification_send(log_id=log.pk)
+    swept = sweep.notifications_sweep()
 
     assert (while_held.outcome, swept["queued"]) == ("not claimed", 0)
     log.refresh_from_db()
@@ -567,7 +568,7 @@ def test_a_claim_whose_worker_died_is_sent_by_the_sweep_once_it_expires(studio):
         dispatched_at=now - timedelta(minutes=7),
     )
 
-    swept = notifications.notifications_sweep()
+    swept = sweep.notifications_sweep()
 
     assert swept["queued"] == 1
     log.refresh_from_db()
@@ -580,7 +581,7 @@ def test_the_sweep_sends_emails_whose_job_never_reached_the_broker(
 ):
     booking = book(setup, local(DAY, 10))  # after-commit work lost, as when Redis is down
 
-    result = notifications.notifications_sweep()
+    result = sweep.notifications_sweep()
 
     assert result["queued"] == 2
     assert log_rows(booking) == [
@@ -593,7 +594,7 @@ def test_the_sweep_writes_a_missing_confirmation_for_a_recently_confirmed_bookin
     booking = BookingFactory(confirmed_at=timezone.now() - timedelta(hours=1))
     BookingFactory(confirmed_at=timezone.now() - timedelta(days=5))  # long ago: left alone
 
-    result = notifications.notifications_sweep()
+    result = sweep.notifications_sweep()
 
     assert result["confirmations_backfilled"] == 1
     assert [message.to for message in mail.outbox] == [
@@ -643,9 +644,9 @@ def test_a_failed_send_is_retried_with_back_off_and_stays_visible(studio, mail_s
     log = NotificationLogFactory()
     now = timezone.now()
 
-    first = notifications.notification_send(log_id=log.pk, now=now)
-    too_soon = notifications.notification_send(log_id=log.pk, now=now + timedelta(seconds=59))
-    second = notifications.notification_send(log_id=log.pk, now=now + timedelta(minutes=1))
+    first = sending.notification_send(log_id=log.pk, now=now)
+    too_soon = sending.notification_send(log_id=log.pk, now=now + timedelta(seconds=59))
+    second = sending.notification_send(log_id=log.pk, now=now + timedelta(minutes=1))
 
     assert (first.outcome, too_soon.outcome, second.outcome) == ("retry", "not claimed", "retry")
     log.refresh_from_db()
@@ -656,7 +657,7 @@ def test_a_failed_send_is_retried_with_back_off_and_stays_visible(studio, mail_s
     assert log.not_before == now + timedelta(minutes=1 + 2)
 
     mail_server.refusing = False
-    third = notifications.notification_send(log_id=log.pk, now=log.not_before)
+    third = sending.notification_send(log_id=log.pk, now=log.not_before)
 
     log.refresh_from_db()
     assert (third.outcome, log.status, log.attempts) == ("sent", "sent", 3)
@@ -672,7 +673,7 @@ def test_the_sweep_queues_a_retry_only_once_its_back_off_has_passed(studio):
         status=Status.RETRY, attempts=1, not_before=now - timedelta(seconds=1)
     )
 
-    swept = notifications.notifications_sweep()
+    swept = sweep.notifications_sweep()
 
     assert swept["queued"] == 1
     waiting.refresh_from_db()
@@ -681,18 +682,18 @@ def test_the_sweep_queues_a_retry_only_once_its_back_off_has_passed(studio):
 
 
 def test_after_the_last_attempt_the_email_is_marked_failed(studio, mail_server):
-    log = NotificationLogFactory(attempts=notifications.MAX_ATTEMPTS - 1, status=Status.RETRY)
+    log = NotificationLogFactory(attempts=sending.MAX_ATTEMPTS - 1, status=Status.RETRY)
 
-    result = notifications.notification_send(log_id=log.pk)
+    result = sending.notification_send(log_id=log.pk)
 
     log.refresh_from_db()
     assert result.outcome == "failed"
-    assert (log.status, log.attempts) == ("failed", notifications.MAX_ATTEMPTS)
-    assert notifications.notifications_sweep(now=timezone.now() + timedelta(days=1))["queued"] == 0
+    assert (log.status, log.attempts) == ("failed", sending.MAX_ATTEMPTS)
+    assert sweep.notifications_sweep(now=timezone.now() + timedelta(days=1))["queued"] == 0
 
 
 def test_back_off_doubles_up_to_an_hour():
-    assert [notifications.backoff(n).total_seconds() / 60 for n in range(1, 9)] == [
+    assert [sending.backoff(n).total_seconds() / 60 for n in range(1, 9)] == [
         1,
         2,
         4,
@@ -718,7 +719,7 @@ def test_claiming_due_reminders_takes_three_queries_whatever_the_batch(
     Studio.load()  # cached, as in a running worker
 
     with django_assert_num_queries(3):
-        claimed = notifications.reminders_claim_due(now=start - timedelta(hours=28))
+        claimed = sweep.reminders_claim_due(now=start - timedelta(hours=28))
 
     assert len(claimed) == due
 
@@ -729,7 +730,7 @@ def test_sending_a_reminder_takes_three_queries(studio, django_assert_num_querie
     Studio.load()
 
     with django_assert_num_queries(3):
-        result = notifications.notification_send(log_id=log.pk, now=start - timedelta(hours=47))
+        result = sending.notification_send(log_id=log.pk, now=start - timedelta(hours=47))
 
     assert result.outcome == "sent"
 

@@ -9,6 +9,7 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
 from bookings import services
+from bookings.errors import SlotUnavailable, TransitionRefused
 from bookings.models import HOLD_DURATION, Booking, BookingEvent
 from tests.factories import (
     BookingFactory,
@@ -108,7 +109,7 @@ def test_a_taken_slot_is_refused_with_a_clear_message_and_nothing_written(setup)
     photographer, session_type, policy = setup
     hold(session_type, policy, at(10), photographer)
 
-    with pytest.raises(services.SlotUnavailable) as refused:
+    with pytest.raises(SlotUnavailable) as refused:
         hold(session_type, policy, at(10, 30), photographer)
 
     assert refused.value.message == "That time was just booked — please pick another."
@@ -143,7 +144,7 @@ def test_rules_the_constraint_cannot_express_are_checked_at_submit(setup, start,
     session_type.minimum_notice_hours = 24
     session_type.save()
 
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(SlotUnavailable):
         hold(session_type, policy, start, photographer)
 
     assert Booking.objects.count() == 0, why
@@ -153,7 +154,7 @@ def test_time_off_blocks_booking(setup):
     photographer, session_type, policy = setup
     TimeOffFactory(photographer=photographer, starts_at=at(9), ends_at=at(13))
 
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(SlotUnavailable):
         hold(session_type, policy, at(11), photographer)
     assert hold(session_type, policy, at(13), photographer).starts_at == at(13)
 
@@ -164,7 +165,7 @@ def test_daily_cap_stops_further_bookings_that_day(setup):
     photographer.save()
     hold(session_type, policy, at(10), photographer)
 
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(SlotUnavailable):
         hold(session_type, policy, at(14), photographer)
     assert hold(session_type, policy, at(14) + timedelta(days=1), photographer)
 
@@ -198,7 +199,7 @@ def test_a_late_payment_confirms_an_expired_hold_only_if_the_time_is_still_free(
     later = NOW + HOLD_DURATION + timedelta(minutes=1)
     hold(session_type, policy, at(10), photographer, now=later)  # someone else takes it
 
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(SlotUnavailable):
         services.booking_confirm(booking=late)
 
     late.refresh_from_db()
@@ -258,7 +259,7 @@ def test_cancelling_twice_is_refused_and_changes_nothing(setup):
     services.booking_cancel(booking=booking, actor="client", now=NOW)
     events = BookingEvent.objects.count()
 
-    with pytest.raises(services.TransitionRefused):
+    with pytest.raises(TransitionRefused):
         services.booking_cancel(booking=booking, actor="client", now=NOW)
 
     assert BookingEvent.objects.count() == events
@@ -267,7 +268,7 @@ def test_cancelling_twice_is_refused_and_changes_nothing(setup):
 def test_client_cannot_cancel_after_the_session_started(setup):
     booking = confirmed(setup)
 
-    with pytest.raises(services.TransitionRefused):
+    with pytest.raises(TransitionRefused):
         services.booking_cancel(booking=booking, actor="client", now=at(10, 5))
 
     booking.refresh_from_db()
@@ -287,7 +288,7 @@ def test_rescheduling_onto_a_taken_time_is_refused_and_changes_nothing(setup):
     booking = confirmed(setup)
     confirmed(setup, start=at(14))
 
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(SlotUnavailable):
         services.booking_reschedule(booking=booking, start=at(14, 30), actor="client", now=NOW)
 
     booking.refresh_from_db()
@@ -305,7 +306,7 @@ def test_rescheduling_overlapping_its_own_old_time_is_allowed(setup):
 def test_client_cannot_reschedule_inside_the_cutoff(setup):
     booking = confirmed(setup)
 
-    with pytest.raises(services.TransitionRefused):
+    with pytest.raises(TransitionRefused):
         services.booking_reschedule(
             booking=booking, start=at(14), actor="client", now=at(10) - timedelta(hours=23)
         )
@@ -314,12 +315,12 @@ def test_client_cannot_reschedule_inside_the_cutoff(setup):
 def test_completed_and_no_show_only_after_the_session_starts(setup):
     booking = confirmed(setup)
 
-    with pytest.raises(services.TransitionRefused):
+    with pytest.raises(TransitionRefused):
         services.booking_mark_completed(booking=booking, actor="maya", now=at(9))
     done = services.booking_mark_completed(booking=booking, actor="maya", now=at(11))
 
     assert done.status == Booking.Status.COMPLETED
-    with pytest.raises(services.TransitionRefused):
+    with pytest.raises(TransitionRefused):
         services.booking_mark_no_show(booking=booking, actor="maya", now=at(11))
 
 
@@ -356,7 +357,7 @@ def test_two_connections_racing_for_one_slot_one_wins_one_is_refused():
         first_holds_lock.wait(10)
         try:
             results["second"] = hold(session_type, policy, at(10, 30), photographer)
-        except services.SlotUnavailable as error:
+        except SlotUnavailable as error:
             results["second"] = error
         finally:
             connection.close()
@@ -371,7 +372,7 @@ def test_two_connections_racing_for_one_slot_one_wins_one_is_refused():
         thread.join(20)
 
     assert isinstance(results["first"], Booking)
-    assert isinstance(results["second"], services.SlotUnavailable)
+    assert isinstance(results["second"], SlotUnavailable)
     assert Booking.objects.count() == 1
 
 
@@ -388,7 +389,7 @@ def test_two_connections_cannot_both_squeeze_past_the_daily_cap():
         barrier.wait(10)
         try:
             outcomes.append(hold(session_type, policy, start, photographer, now=timezone.now()))
-        except services.SlotUnavailable as error:
+        except SlotUnavailable as error:
             outcomes.append(error)
         finally:
             connection.close()

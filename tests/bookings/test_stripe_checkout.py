@@ -7,9 +7,9 @@ from html import unescape
 import pytest
 from django.utils import timezone
 
-from bookings import payments, stripe_gateway
 from bookings.models import Booking, BookingEvent, Payment
 from bookings.money import format_money, from_stripe, to_stripe
+from bookings.payments import checkout, gateway
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def test_checkout_sends_exactly_the_session_the_issue_asks_for(client, fake_stri
 
 def test_the_session_expires_with_the_hold_and_no_sooner_than_stripe_allows(fake_stripe, held):
     now = timezone.now()
-    payments.checkout_start(booking=held, now=now)
+    checkout.checkout_start(booking=held, now=now)
 
     expires_at = int(fake_stripe.calls("POST", "/v1/checkout/sessions")[0].params["expires_at"])
     assert now.timestamp() + 30 * 60 < expires_at <= held.hold_expires_at.timestamp()
@@ -82,7 +82,7 @@ def test_a_client_who_waited_gets_stripes_minimum_and_the_sweep_closes_it(fake_s
     held.hold_expires_at = now + timedelta(minutes=12)
     held.save()
 
-    payments.checkout_start(booking=held, now=now)
+    checkout.checkout_start(booking=held, now=now)
 
     expires_at = int(fake_stripe.calls("POST", "/v1/checkout/sessions")[0].params["expires_at"])
     assert now.timestamp() + 31 * 60 <= expires_at <= now.timestamp() + 32 * 60
@@ -101,22 +101,22 @@ def test_coming_back_to_pay_reuses_the_open_session(client, fake_stripe, held):
 
 def test_a_repeated_create_is_answered_by_stripes_idempotency(fake_stripe, held):
     """Two clicks racing on one attempt send the same key and parameters: one session."""
-    payment = payments._claim_attempt(held, timezone.now())
+    payment = checkout._claim_attempt(held, timezone.now())
 
-    first = stripe_gateway.create_checkout_session(held, payment)
-    second = stripe_gateway.create_checkout_session(held, payment)
+    first = gateway.create_checkout_session(held, payment)
+    second = gateway.create_checkout_session(held, payment)
 
     assert first["id"] == second["id"]
     assert len(fake_stripe.sessions) == 1
 
 
 def test_the_same_key_with_other_parameters_is_refused_like_stripe_does(fake_stripe, held):
-    payment = payments._claim_attempt(held, timezone.now())
-    stripe_gateway.create_checkout_session(held, payment)
+    payment = checkout._claim_attempt(held, timezone.now())
+    gateway.create_checkout_session(held, payment)
     payment.amount = 4000
 
-    with pytest.raises(stripe_gateway.GatewayError) as refused:
-        stripe_gateway.create_checkout_session(held, payment)
+    with pytest.raises(gateway.GatewayError) as refused:
+        gateway.create_checkout_session(held, payment)
 
     assert "same parameters" in refused.value.message
     assert not refused.value.transient

@@ -8,8 +8,10 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import links, payments, services
+from bookings import links, services
+from bookings.errors import TransitionRefused
 from bookings.models import Booking, BookingEvent, Payment, Refund
+from bookings.payments import ledger, offline, refunds
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +100,7 @@ def test_a_refund_stripe_cannot_take_now_is_sent_again_by_the_sweep_with_the_sam
     refund = Refund.objects.get()
     assert (refund.status, refund.send_attempts) == ("requested", 1)
 
-    assert payments.refunds_send_requested(older_than=timedelta(0)) == 1
+    assert refunds.refunds_send_requested(older_than=timedelta(0)) == 1
 
     refund.refresh_from_db()
     assert refund.status == "succeeded"
@@ -111,7 +113,7 @@ def test_a_refund_lost_with_the_broker_is_sent_by_the_sweep(fake_stripe, confirm
     services.booking_cancel(booking=confirmed_payment.booking, actor="client")  # no on_commit
 
     assert fake_stripe.calls("POST", "/v1/refunds") == []
-    payments.refunds_send_requested(older_than=timedelta(0))
+    refunds.refunds_send_requested(older_than=timedelta(0))
 
     assert Refund.objects.get().status == "succeeded"
     assert len(fake_stripe.calls("POST", "/v1/refunds")) == 1
@@ -131,15 +133,15 @@ def test_a_refund_stripe_refuses_is_marked_failed_for_the_studio(
     confirmed_payment.refresh_from_db()
     assert confirmed_payment.status == Payment.Status.SUCCEEDED
     assert notifications == []
-    assert payments.refunds_send_requested(older_than=timedelta(0)) == 0
+    assert refunds.refunds_send_requested(older_than=timedelta(0)) == 0
 
 
 def test_cancelling_twice_never_refunds_twice(fake_stripe, confirmed_payment):
     booking = confirmed_payment.booking
     services.booking_cancel(booking=booking, actor="client")
-    with pytest.raises(services.TransitionRefused):
+    with pytest.raises(TransitionRefused):
         services.booking_cancel(booking=booking, actor="client")
-    payments.deposit_refund(booking=booking)  # called again directly: nothing left to refund
+    refunds.deposit_refund(booking=booking)  # called again directly: nothing left to refund
 
     assert Refund.objects.count() == 1
 
@@ -150,7 +152,7 @@ def test_demo_deposits_are_still_refunded_at_once(settings):
     StudioFactory()
     settings.STRIPE_SECRET_KEY = ""
     booking = BookingFactory(status=Booking.Status.HELD)
-    payment = payments.payment_demo_deposit(booking=booking)
+    payment = offline.payment_demo_deposit(booking=booking)
 
     services.booking_cancel(booking=booking, actor="client")
 
@@ -163,11 +165,9 @@ def test_demo_deposits_are_still_refunded_at_once(settings):
 
 def test_the_balance_is_recorded_as_paid_at_the_studio(confirmed_payment, admin_user):
     booking = confirmed_payment.booking
-    assert (
-        str(payments.booking_money(booking)) == "Deposit paid £50.00 · due at the session £150.00"
-    )
+    assert str(ledger.booking_money(booking)) == "Deposit paid £50.00 · due at the session £150.00"
 
-    balance = payments.payment_record_balance(booking=booking, actor="maya")
+    balance = offline.payment_record_balance(booking=booking, actor="maya")
 
     assert (balance.kind, balance.provider, balance.status, balance.amount) == (
         "balance",
@@ -175,17 +175,17 @@ def test_the_balance_is_recorded_as_paid_at_the_studio(confirmed_payment, admin_
         "succeeded",
         15000,
     )
-    money = payments.booking_money(booking)
+    money = ledger.booking_money(booking)
     assert (money.deposit_paid, money.balance_paid, money.balance_due) == (5000, 15000, 0)
     event = BookingEvent.objects.filter(booking=booking).last()
     assert (event.actor, event.note) == ("maya", "balance £150.00 paid at the studio")
-    with pytest.raises(services.TransitionRefused, match="Nothing is left to pay"):
-        payments.payment_record_balance(booking=booking, actor="maya")
+    with pytest.raises(TransitionRefused, match="Nothing is left to pay"):
+        offline.payment_record_balance(booking=booking, actor="maya")
 
 
 def test_a_held_booking_has_no_balance_to_record(held):
-    with pytest.raises(services.TransitionRefused):
-        payments.payment_record_balance(booking=held, actor="maya")
+    with pytest.raises(TransitionRefused):
+        offline.payment_record_balance(booking=held, actor="maya")
 
 
 def test_the_admin_shows_payments_and_records_the_balance(admin_client, confirmed_payment):
@@ -215,10 +215,10 @@ def test_a_refunded_deposit_is_owed_again_at_the_session(fake_stripe, confirmed_
         reason="external",
         stripe_refund_id="re_test_x",
     )
-    payments._settle(confirmed_payment)
+    refunds.settle(confirmed_payment)
     confirmed_payment.save()
 
-    money = payments.booking_money(booking)
+    money = ledger.booking_money(booking)
 
     assert (money.deposit_paid, money.refunded, money.balance_due) == (5000, 5000, 20000)
 

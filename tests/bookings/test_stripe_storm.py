@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bookings import payments
 from bookings.models import Booking, BookingEvent, Payment, StripeEvent
+from bookings.payments import checkout
 from tests.factories import BookingFactory, StudioFactory
 from tests.fake_stripe import sign
 from tests.live_server import run_gunicorn
@@ -34,7 +34,7 @@ def request(port: int, method: str, path: str, body: bytes = b"", headers=None):
 def test_a_webhook_storm_confirms_once(fake_stripe, test_database_url, settings, tmp_path):
     StudioFactory()
     booking = BookingFactory(status=Booking.Status.HELD)
-    session_id = payments.checkout_start(booking=booking).rsplit("/", 1)[-1]
+    session_id = checkout.checkout_start(booking=booking).rsplit("/", 1)[-1]
     completed = fake_stripe.pay(session_id, deliver=False)
     session = completed["data"]["object"]
     expired = {**session, "status": "expired", "payment_status": "unpaid"}

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bookings import tasks
 from bookings.models import Booking, BookingEvent, Payment, StripeEvent
-from bookings.webhooks import HANDLERS
+from bookings.payments.events import HANDLERS
 from tests.factories import BookingFactory, StripeDepositFactory
 
 pytestmark = pytest.mark.django_db

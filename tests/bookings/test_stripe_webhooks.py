@@ -11,8 +11,8 @@ import pytest
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
-from bookings import webhooks
 from bookings.models import Booking, BookingEvent, Payment, Refund, StripeEvent
+from bookings.payments import events
 from tests.factories import BookingFactory, StripeDepositFactory
 from tests.fake_stripe import WEBHOOK_SECRET, sign
 
@@ -158,7 +158,7 @@ def test_if_the_change_fails_the_event_is_not_recorded_and_stripe_retries(
     def broken(event):
         raise RuntimeError("database fell over")
 
-    monkeypatch.setitem(webhooks.HANDLERS, "checkout.session.completed", broken)
+    monkeypatch.setitem(events.HANDLERS, "checkout.session.completed", broken)
     client.raise_request_exception = False
 
     assert post_event(paid).status_code == 500

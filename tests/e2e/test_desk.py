@@ -13,8 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from bookings import demo as bookings_demo
-from bookings import payments
 from bookings.models import Booking, Payment
+from bookings.payments import checkout
 from studio import demo as studio_demo
 from studio.models import Studio
 from tests.factories import BookingFactory, PhotographerFactory
@@ -157,9 +157,9 @@ def test_cancelling_with_a_refund_from_the_booking_page_refunds_through_stripe(
         photographer=PhotographerFactory(name="Maya Okafor"),
         starts_at=timezone.now() + timedelta(days=10),
     )
-    session_id = payments.checkout_start(booking=booking).rsplit("/", 1)[-1]
+    session_id = checkout.checkout_start(booking=booking).rsplit("/", 1)[-1]
     paid = fake_stripe.pay(session_id, deliver=False)
-    assert payments.checkout_session_paid(paid["data"]["object"]) == "confirmed"
+    assert checkout.checkout_session_paid(paid["data"]["object"]) == "confirmed"
     deposit = booking.payments.get()
 
     sign_in(page, live_server, "admin")

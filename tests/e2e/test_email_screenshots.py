@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from bookings.emails import build_message
+from bookings.notifications.compose import build_message
 from studio.models import Studio
 from tests.factories import (
     BookingFactory,

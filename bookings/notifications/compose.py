@@ -4,7 +4,7 @@ Every message has a plain-text and an HTML part rendered from templates/emails/,
 the studio's zone with the zone named, the studio's address and directions, and the booking's
 manage link. The HTML carries its CSS inline (css-inline) and loads nothing remote.
 
-Nothing here sends or touches the notification log; bookings/notifications.py does that.
+Nothing here sends or touches the notification log; the rest of this package does that.
 """
 
 from dataclasses import dataclass
@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from studio.models import Studio
 
-from . import calendar
-from .links import manage_url
-from .models import Booking, NotificationLog
-from .money import format_money
+from .. import ics
+from ..links import manage_url
+from ..models import Booking, NotificationLog
+from ..payments import ledger
+from .kinds import PHOTOGRAPHER_KINDS, Kind, message_kind, reminder_offset
 
 # Preparation advice, per session type slug ("default" for the rest). Plain sentences; the
 # emails link the studio's journal for more.
@@ -72,54 +73,28 @@ INTAKE_ADVICE: list[tuple[str, str, str]] = [
 ]
 
 SUBJECTS = {
-    "confirmation": "You're booked: {session} on {day}",
-    "reminder": "Reminder: your {session} is {relative}",
-    "rescheduled": "Your session has moved to {day}",
-    "cancelled": "Your session on {day} is cancelled",
-    "refund_issued": "Your refund of {refund} is on its way",
-    "late_payment_refunded": "We couldn't keep your time on {day}: payment refunded",
-    "photographer_booked": "New booking: {client}, {day}",
-    "photographer_rescheduled": "Booking moved: {client}, now {day}",
-    "photographer_cancelled": "Booking cancelled: {client}, {day}",
-    "photographer_released": "Booking moved to a colleague: {client}, {day}",
+    Kind.CONFIRMATION: "You're booked: {session} on {day}",
+    Kind.REMINDER: "Reminder: your {session} is {relative}",
+    Kind.RESCHEDULED: "Your session has moved to {day}",
+    Kind.CANCELLED: "Your session on {day} is cancelled",
+    Kind.REFUND_ISSUED: "Your refund of {refund} is on its way",
+    Kind.LATE_PAYMENT_REFUNDED: "We couldn't keep your time on {day}: payment refunded",
+    Kind.PHOTOGRAPHER_BOOKED: "New booking: {client}, {day}",
+    Kind.PHOTOGRAPHER_RESCHEDULED: "Booking moved: {client}, now {day}",
+    Kind.PHOTOGRAPHER_CANCELLED: "Booking cancelled: {client}, {day}",
+    Kind.PHOTOGRAPHER_RELEASED: "Booking moved to a colleague: {client}, {day}",
 }
 
-CLIENT_KINDS = frozenset(
-    {
-        "confirmation",
-        "rescheduled",
-        "cancelled",
-        "refund_issued",
-        "late_payment_refunded",
-    }
-)
-PHOTOGRAPHER_KINDS = frozenset(
-    {
-        "photographer_booked",
-        "photographer_rescheduled",
-        "photographer_cancelled",
-        "photographer_released",
-    }
-)
+
 # Which emails carry an .ics: (method is a cancellation?)
-INVITATIONS = {"confirmation": False, "rescheduled": False, "cancelled": True}
-
-_inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
-
-
-def message_kind(kind: str) -> str:
-    """The kind without its reminder offset: reminder_48h → reminder."""
-    return "reminder" if kind.startswith("reminder_") else kind
+INVITATIONS = {Kind.CONFIRMATION: False, Kind.RESCHEDULED: False, Kind.CANCELLED: True}
 
 
 def template_name(kind: str) -> str:
     return "photographer" if kind in PHOTOGRAPHER_KINDS else message_kind(kind)
 
 
-def reminder_offset(kind: str) -> int | None:
-    if not kind.startswith("reminder_"):
-        return None
-    return int(kind.removeprefix("reminder_").removesuffix("h"))
+_inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
 
 
 def preparation_advice(booking: Booking) -> list[str]:
@@ -170,10 +145,6 @@ def describe_time(starts_at: datetime, ends_at: datetime, *, studio: Studio, now
     )
 
 
-def _refunded_amount(booking: Booking) -> int:
-    return sum(payment.refunded_amount for payment in booking.payments.all())
-
-
 def context_for(log: NotificationLog, *, studio: Studio, now: datetime) -> dict:
     booking = log.booking
     when = describe_time(booking.starts_at, booking.ends_at, studio=studio, now=now)
@@ -188,7 +159,7 @@ def context_for(log: NotificationLog, *, studio: Studio, now: datetime) -> dict:
         "book_again_url": settings.SITE_URL + booking.session_type.get_absolute_url(),
         "advice": preparation_advice(booking),
         "deposit": booking.deposit_display,
-        "balance": booking.balance_display,
+        "balance": ledger.balance_after_deposit_display(booking),
         "policy": booking.policy,
         "offset_hours": reminder_offset(log.kind),
         "to_photographer": log.kind in PHOTOGRAPHER_KINDS,
@@ -203,16 +174,16 @@ def context_for(log: NotificationLog, *, studio: Studio, now: datetime) -> dict:
             previous_start, previous_end, studio=studio, now=now
         )
     context["previous_photographer"] = log.context.get("previous_photographer", "")
-    if log.kind == "photographer_released":
+    if log.kind == Kind.PHOTOGRAPHER_RELEASED:
         # About the time the photographer had, not the one the booking moved to.
         start = log.session_starts_at
         context["when"] = describe_time(
             start, start + (booking.ends_at - booking.starts_at), studio=studio, now=now
         )
         context["previous_when"] = None
-    if log.kind in {"cancelled", "refund_issued", "late_payment_refunded"}:
-        refunded = _refunded_amount(booking)
-        context["refunded"] = format_money(refunded, booking.currency) if refunded else ""
+    if log.kind in {Kind.CANCELLED, Kind.REFUND_ISSUED, Kind.LATE_PAYMENT_REFUNDED}:
+        money = ledger.booking_money(booking)
+        context["refunded"] = money.display(money.refunded) if money.refunded else ""
     return context
 
 
@@ -231,13 +202,13 @@ def render_html(name: str, context: dict) -> str:
     return _inliner.inline(render_to_string(f"emails/{name}.html", context))
 
 
-def _invitation_part(ics: bytes, *, cancelled: bool) -> MIMEPart:
+def _invitation_part(invitation: bytes, *, cancelled: bool) -> MIMEPart:
     part = MIMEPart()
     part.set_content(
-        ics.decode(),
+        invitation.decode(),
         subtype="calendar",
         charset="utf-8",
-        params={"method": calendar.METHOD_CANCEL if cancelled else calendar.METHOD_REQUEST},
+        params={"method": ics.METHOD_CANCEL if cancelled else ics.METHOD_REQUEST},
         disposition="attachment",
         filename="cancelled-session.ics" if cancelled else "session.ics",
     )
@@ -273,6 +244,6 @@ def build_message(
     message.attach_alternative(html, "text/html")
     if log.kind in INVITATIONS:
         cancelled = INVITATIONS[log.kind]
-        ics = calendar.booking_invitation(booking, studio=studio, cancelled=cancelled, now=now)
-        message.attach(_invitation_part(ics, cancelled=cancelled))
+        invitation = ics.booking_invitation(booking, studio=studio, cancelled=cancelled, now=now)
+        message.attach(_invitation_part(invitation, cancelled=cancelled))
     return message

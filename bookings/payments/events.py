@@ -1,15 +1,16 @@
-"""Stripe's webhook endpoint, `/stripe/webhook/`, and reconciliation of missed deliveries.
+"""Stripe's events, from the webhook (`/stripe/webhook/`) or reconciliation of missed deliveries.
 
-The signature is verified on the raw body with STRIPE_WEBHOOK_SECRET (a missing, wrong, stale
-or re-serialised signature gets 400 and changes nothing). A verified event is dispatched through
+The webhook view (bookings/views/stripe_webhook.py) verifies the signature on the raw body with
+STRIPE_WEBHOOK_SECRET (a missing, wrong, stale or re-serialised signature gets 400 and changes
+nothing). A verified event is dispatched through
 HANDLERS by type; its id is recorded (StripeEvent, unique) in the same transaction as the change
 it causes, so a duplicate (a retry, a replay, the same event found again by reconciliation) gets
 2xx and changes nothing, and concurrent copies wait on the unique index for the first to commit.
 Types we do not act on get 2xx and are not recorded. Emails and Stripe calls (refunds) are
 queued after commit.
 
-What each event does, by the state the booking is in when it arrives (bookings.payments holds
-the code; every transition happens only from the state it expects):
+What each event does, by the state the booking is in when it arrives (bookings.payments.checkout
+and .refunds hold the code; every transition happens only from the state it expects):
 
     event                           booking held          booking expired        booking confirmed    booking cancelled
     ------------------------------  --------------------  ---------------------  -------------------  -----------------
@@ -46,21 +47,16 @@ of them} ends in the same state (tests/bookings/test_stripe_webhooks.py tries th
                                     reported the money returned); never two
 """
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import stripe
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
-from . import payments, stripe_gateway
-from .models import StripeEvent
+from ..models import StripeEvent
+from . import checkout, gateway, refunds
+from .outcomes import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -76,36 +72,42 @@ def _created(event: dict) -> datetime:
     return datetime.fromtimestamp(int(event.get("created") or 0), tz=UTC)
 
 
+def _checkout_completed(event: dict) -> str:
+    return checkout.checkout_session_sync(_object(event))
+
+
+def _checkout_async_payment_succeeded(event: dict) -> str:
+    return checkout.checkout_session_paid(_object(event))
+
+
+def _checkout_expired(event: dict) -> str:
+    return checkout.checkout_session_expired(_object(event))
+
+
+def _charge_refunded(event: dict) -> str:
+    return refunds.charge_refunded(_object(event), reported_at=_created(event))
+
+
+def _refund_changed(event: dict) -> str:
+    return refunds.refund_object_apply(_object(event))
+
+
 HANDLERS: dict[str, Callable[[dict], str]] = {
-    "checkout.session.completed": lambda event: payments.checkout_session_sync(_object(event)),
-    "checkout.session.async_payment_succeeded": lambda event: payments.checkout_session_paid(
-        _object(event)
-    ),
-    "checkout.session.expired": lambda event: payments.checkout_session_expired(_object(event)),
-    "charge.refunded": lambda event: payments.charge_refunded(
-        _object(event), reported_at=_created(event)
-    ),
-    "refund.created": lambda event: payments.refund_object_apply(_object(event)),
-    "refund.updated": lambda event: payments.refund_object_apply(_object(event)),
-    "refund.failed": lambda event: payments.refund_object_apply(_object(event)),
+    "checkout.session.completed": _checkout_completed,
+    "checkout.session.async_payment_succeeded": _checkout_async_payment_succeeded,
+    "checkout.session.expired": _checkout_expired,
+    "charge.refunded": _charge_refunded,
+    "refund.created": _refund_changed,
+    "refund.updated": _refund_changed,
+    "refund.failed": _refund_changed,
 }
-
-
-def _well_formed(event) -> bool:
-    return (
-        isinstance(event, dict)
-        and isinstance(event.get("id"), str)
-        and isinstance(event.get("type"), str)
-        and isinstance(event.get("data"), dict)
-        and isinstance(event["data"].get("object"), dict)
-    )
 
 
 def process_event(event: dict, *, source: str = StripeEvent.Source.WEBHOOK) -> str:
     """Act on one verified event, at most once per event id. Returns what happened."""
     handler = HANDLERS.get(event["type"])
     if handler is None:
-        return "ignored: not a type we act on"
+        return Outcome.NOT_A_TYPE_WE_ACT_ON
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -116,32 +118,13 @@ def process_event(event: dict, *, source: str = StripeEvent.Source.WEBHOOK) -> s
                     stripe_created_at=_created(event) if event.get("created") else None,
                 )
         except IntegrityError:
-            return "duplicate"
+            return Outcome.DUPLICATE
         outcome = handler(event)
         record.processed_at = timezone.now()
         record.outcome = outcome[:200]
         record.save(update_fields=["processed_at", "outcome"])
     logger.info("stripe %s %s (%s): %s", event["type"], event["id"], source, outcome)
     return outcome
-
-
-@csrf_exempt
-@require_POST
-def stripe_webhook(request: HttpRequest) -> HttpResponse:
-    secret = settings.STRIPE_WEBHOOK_SECRET
-    if not secret:
-        logger.error("a Stripe webhook arrived but STRIPE_WEBHOOK_SECRET is not set")
-        return HttpResponseBadRequest("Webhooks are not configured.")
-    try:
-        stripe.Webhook.construct_event(
-            request.body, request.headers.get("Stripe-Signature"), secret
-        )
-        event = json.loads(request.body)
-    except (ValueError, stripe.SignatureVerificationError):
-        return HttpResponseBadRequest("Invalid payload or signature.")
-    if not _well_formed(event):
-        return HttpResponseBadRequest("Not an event.")
-    return JsonResponse({"received": True, "outcome": process_event(event)})
 
 
 def reconcile_undelivered_events(*, now: datetime | None = None) -> int:
@@ -152,13 +135,13 @@ def reconcile_undelivered_events(*, now: datetime | None = None) -> int:
     """
     since = (now or timezone.now()) - RECONCILE_WINDOW
     handled = 0
-    for event in stripe_gateway.list_undelivered_events(since=since, types=sorted(HANDLERS)):
-        if not _well_formed(event):
+    for event in gateway.list_undelivered_events(since=since, types=sorted(HANDLERS)):
+        if not gateway.is_event(event):
             continue
         try:
             outcome = process_event(event, source=StripeEvent.Source.RECONCILIATION)
         except Exception:
             logger.exception("reconciling Stripe event %s failed", event.get("id"))
             continue
-        handled += outcome != "duplicate"
+        handled += outcome != Outcome.DUPLICATE
     return handled

@@ -6,6 +6,7 @@ as the objects inside webhook events, so one code path handles both. Stripe's er
 as `GatewayError`, with a message fit for the client and whether trying again may help.
 """
 
+import json
 import logging
 from collections.abc import Iterator
 from datetime import datetime
@@ -15,8 +16,9 @@ import stripe
 from django.conf import settings
 from django.urls import reverse
 
-from .models import Booking, Payment, Refund
-from .money import to_stripe
+from ..actors import Actor
+from ..models import Booking, Payment, Refund
+from ..money import to_stripe
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +156,7 @@ def refund_params(refund: Refund) -> dict:
     # Stripe's reasons feed its fraud and dispute tooling: only say what is true.
     if refund.reason == Refund.Reason.DUPLICATE:
         params["reason"] = "duplicate"
-    elif refund.reason == Refund.Reason.CANCELLATION and refund.actor == "client":
+    elif refund.reason == Refund.Reason.CANCELLATION and refund.actor == Actor.CLIENT:
         params["reason"] = "requested_by_customer"
     return params
 
@@ -185,3 +187,38 @@ def list_undelivered_events(*, since: datetime, types: list[str]) -> Iterator[di
 
     events = _call("events.list", fetch)
     return iter(sorted(events, key=lambda event: event.get("created") or 0))
+
+
+def stripe_enabled() -> bool:
+    """Whether deposits go through Stripe (a secret key is set)."""
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+class InvalidWebhook(Exception):
+    """A webhook body that is not a verified event from Stripe."""
+
+
+def webhook_event(payload: bytes, signature_header: str | None) -> dict:
+    """The event in a webhook body, once its signature checks out with STRIPE_WEBHOOK_SECRET.
+
+    The signature is verified on the raw body (a missing, wrong, stale or re-serialised one is
+    refused); the event comes back as a plain dict, like every other Stripe object here.
+    """
+    try:
+        stripe.Webhook.construct_event(payload, signature_header, settings.STRIPE_WEBHOOK_SECRET)
+        event = json.loads(payload)
+    except (ValueError, stripe.SignatureVerificationError) as error:
+        raise InvalidWebhook("Invalid payload or signature.") from error
+    if not is_event(event):
+        raise InvalidWebhook("Not an event.")
+    return event
+
+
+def is_event(event) -> bool:
+    return (
+        isinstance(event, dict)
+        and isinstance(event.get("id"), str)
+        and isinstance(event.get("type"), str)
+        and isinstance(event.get("data"), dict)
+        and isinstance(event["data"].get("object"), dict)
+    )

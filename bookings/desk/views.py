@@ -1,65 +1,24 @@
 """Admin pages of the photographer's desk: calendar (with time off), day sheet, client data."""
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
 from studio.models import Studio
 
-from . import client_data, desk, services
-from .models import Photographer
-
-
-def parse_anchor(value: str | None) -> date:
-    try:
-        return date.fromisoformat(value) if value else timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
-
-
-class TimeOffForm(forms.Form):
-    photographer = forms.ModelChoiceField(queryset=Photographer.objects.none())
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(
-        required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}),
-        help_text="Leave both times empty for whole days.",
-    )
-    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    reason = forms.CharField(required=False, max_length=200)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["photographer"].queryset = desk.visible_photographers(user)
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        zone = Studio.load().zone
-        start_time, end_time = cleaned.get("start_time"), cleaned.get("end_time")
-        start = datetime.combine(cleaned["start_date"], start_time or time.min, tzinfo=zone)
-        end = (
-            datetime.combine(cleaned["end_date"], end_time, tzinfo=zone)
-            if end_time
-            else datetime.combine(cleaned["end_date"] + timedelta(days=1), time.min, tzinfo=zone)
-        )
-        if end <= start:
-            raise forms.ValidationError("The end must be after the start.")
-        cleaned["starts_at"], cleaned["ends_at"] = start, end
-        return cleaned
+from .. import client_data, services
+from .calendar import VIEWS, calendar_page, time_off_conflicts
+from .day_sheet import day_sessions
+from .forms import ClientForm, TimeOffForm, parse_anchor
 
 
 def calendar_view(request: HttpRequest) -> HttpResponse:
-    view = request.GET.get("view") if request.GET.get("view") in desk.VIEWS else "week"
+    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "week"
     anchor = parse_anchor(request.GET.get("date"))
     try:
         photographer_id = (
@@ -81,7 +40,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
                 ends_at=form.cleaned_data["ends_at"],
                 reason=form.cleaned_data["reason"],
             )
-            conflicts = list(desk.time_off_conflicts(time_off))
+            conflicts = list(time_off_conflicts(time_off))
             if conflicts:
                 messages.warning(
                     request,
@@ -93,7 +52,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{request.path}?view={view}&date={anchor.isoformat()}")
     context = {
         **admin.site.each_context(request),
-        **desk.calendar(
+        **calendar_page(
             user=request.user, view=view, anchor=anchor, photographer_id=photographer_id
         ),
         "title": "Calendar",
@@ -115,13 +74,9 @@ def day_sheet(request: HttpRequest) -> HttpResponse:
             "day": day,
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
-            "sessions": desk.day_sheet(user=request.user, day=day),
+            "sessions": day_sessions(user=request.user, day=day),
         },
     )
-
-
-class ClientForm(forms.Form):
-    email = forms.EmailField(label="Client's email address")
 
 
 def clients(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,66 @@
+"""The kinds of email about a booking, and which emails each booking change sends."""
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """An email's kind, as stored in NotificationLog.kind (reminders add their offset)."""
+
+    CONFIRMATION = "confirmation"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+    REFUND_ISSUED = "refund_issued"
+    LATE_PAYMENT_REFUNDED = "late_payment_refunded"
+    PHOTOGRAPHER_BOOKED = "photographer_booked"
+    PHOTOGRAPHER_RESCHEDULED = "photographer_rescheduled"
+    PHOTOGRAPHER_CANCELLED = "photographer_cancelled"
+    PHOTOGRAPHER_RELEASED = "photographer_released"
+    REMINDER = "reminder"  # stored as reminder_<hours>h: see reminder_kind()
+
+
+# What each booking change sends: the client's email and the photographer's notice alongside.
+SENT_FOR: dict[Kind, tuple[Kind, ...]] = {
+    Kind.CONFIRMATION: (Kind.CONFIRMATION, Kind.PHOTOGRAPHER_BOOKED),
+    Kind.RESCHEDULED: (Kind.RESCHEDULED, Kind.PHOTOGRAPHER_RESCHEDULED),
+    Kind.CANCELLED: (Kind.CANCELLED, Kind.PHOTOGRAPHER_CANCELLED),
+    Kind.REFUND_ISSUED: (Kind.REFUND_ISSUED,),
+    Kind.LATE_PAYMENT_REFUNDED: (Kind.LATE_PAYMENT_REFUNDED,),
+}
+
+CLIENT_KINDS = frozenset(
+    {
+        Kind.CONFIRMATION,
+        Kind.RESCHEDULED,
+        Kind.CANCELLED,
+        Kind.REFUND_ISSUED,
+        Kind.LATE_PAYMENT_REFUNDED,
+    }
+)
+PHOTOGRAPHER_KINDS = frozenset(
+    {
+        Kind.PHOTOGRAPHER_BOOKED,
+        Kind.PHOTOGRAPHER_RESCHEDULED,
+        Kind.PHOTOGRAPHER_CANCELLED,
+        Kind.PHOTOGRAPHER_RELEASED,
+    }
+)
+REMINDER_PREFIX = f"{Kind.REMINDER}_"
+
+
+def reminder_kind(hours: int) -> str:
+    return f"{REMINDER_PREFIX}{hours}h"
+
+
+def is_reminder(kind: str) -> bool:
+    return kind.startswith(REMINDER_PREFIX)
+
+
+def reminder_offset(kind: str) -> int | None:
+    if not is_reminder(kind):
+        return None
+    return int(kind.removeprefix(REMINDER_PREFIX).removesuffix("h"))
+
+
+def message_kind(kind: str) -> str:
+    """The kind without its reminder offset: reminder_48h → reminder."""
+    return Kind.REMINDER if is_reminder(kind) else kind

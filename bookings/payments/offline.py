@@ -1,0 +1,91 @@
+"""Payments taken outside Stripe: the development demo deposit, and balances paid at the studio.
+
+Without Stripe keys (development) a clearly labelled demo gateway confirms bookings through
+the same service, `booking_confirm`, that Stripe payments use.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..actors import Actor
+from ..errors import (
+    TransitionRefused,
+)
+from ..models import Booking, BookingEvent, Payment
+from ..money import format_money
+from ..services import booking_confirm
+from .gateway import stripe_enabled
+from .ledger import booking_money
+
+Status = Payment.Status
+BookingStatus = Booking.Status
+
+
+# The demo gateway (development without Stripe keys)
+
+
+@transaction.atomic
+def payment_deposit_succeeded(
+    *,
+    booking: Booking,
+    provider: str,
+    amount: int,
+    currency: str,
+    actor: str = Actor.SYSTEM,
+    checkout_session_id: str | None = None,
+    payment_intent_id: str | None = None,
+) -> Payment:
+    """Record a paid deposit and confirm its booking (SlotUnavailable if the time was taken)."""
+    payment = Payment.objects.create(
+        booking=booking,
+        provider=provider,
+        kind=Payment.Kind.DEPOSIT,
+        status=Status.SUCCEEDED,
+        amount=amount,
+        currency=currency,
+        checkout_session_id=checkout_session_id,
+        payment_intent_id=payment_intent_id,
+        paid_at=timezone.now(),
+    )
+    booking_confirm(booking=booking, actor=actor, note=f"deposit paid ({provider})")
+    return payment
+
+
+def payment_demo_deposit(*, booking: Booking) -> Payment:
+    if stripe_enabled():
+        raise PermissionError("The demo gateway is off when Stripe is configured.")
+    return payment_deposit_succeeded(
+        booking=booking,
+        provider=Payment.Provider.DEMO,
+        amount=booking.deposit_amount,
+        currency=booking.currency,
+        actor=Actor.CLIENT,
+    )
+
+
+@transaction.atomic
+def payment_record_balance(*, booking: Booking, actor: str) -> Payment:
+    """The client paid the rest at the studio: record it as a balance payment."""
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
+        raise TransitionRefused("Only a confirmed or completed session has a balance to record.")
+    due = booking_money(booking).balance_due
+    if due <= 0:
+        raise TransitionRefused("Nothing is left to pay on this booking.")
+    payment = Payment.objects.create(
+        booking=booking,
+        provider=Payment.Provider.STUDIO,
+        kind=Payment.Kind.BALANCE,
+        status=Status.SUCCEEDED,
+        amount=due,
+        currency=booking.currency,
+        paid_at=timezone.now(),
+    )
+    BookingEvent.objects.create(
+        booking=booking,
+        from_status=booking.status,
+        to_status=booking.status,
+        actor=actor,
+        note=f"balance {format_money(due, booking.currency)} paid at the studio",
+    )
+    return payment
