@@ -191,7 +191,7 @@ class Image(VersionedContent, models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.alt_text or self.file.name
+        return self.alt_text or self.file.name or ""
 
     @property
     def url(self) -> str:

@@ -147,9 +147,9 @@ DEMO_CLIENTS = [
 
 def seed_bookings(log) -> None:
     """A few confirmed sessions in the coming week so the desk has something to show."""
-    if Booking.objects.exists():
-        return
     policy = CancellationPolicy.objects.current()
+    if Booking.objects.exists() or policy is None:
+        return
     types = list(SessionType.objects.order_by("order"))
     today = timezone.localdate()
     found = availability(

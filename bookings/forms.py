@@ -1,5 +1,8 @@
+from typing import Any, cast
+
 from django import forms
 from django.core.validators import RegexValidator
+from django.http import QueryDict
 
 from .models import CancellationPolicy, IntakeQuestion, SessionType
 
@@ -45,8 +48,9 @@ class BookingDetailsForm(forms.Form):
         if self.is_bound and self.data.get("policy_version") != str(policy.version):
             # Consent given to another version of the policy is not carried over to this one:
             # the box is shown unticked so that the client accepts the current text themselves.
-            self.data = self.data.copy()
-            self.data.pop("accept_policy", None)
+            data = cast(QueryDict, self.data).copy()
+            data.pop("accept_policy", None)
+            self.data = data
         self.fields["policy_version"].initial = policy.version
         self.questions = list(session_type.intake_questions.all())
         for question in self.questions:
@@ -54,7 +58,7 @@ class BookingDetailsForm(forms.Form):
 
     @staticmethod
     def _field_for(question: IntakeQuestion) -> forms.Field:
-        common = {
+        common: dict[str, Any] = {
             "label": question.label,
             "help_text": question.help_text,
             "required": question.required,

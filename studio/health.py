@@ -16,7 +16,7 @@ BEAT_STALE_AFTER = timedelta(minutes=3)
 
 def redis_connection() -> redis.Redis:
     return redis.Redis.from_url(
-        settings.CACHES["default"]["LOCATION"], socket_connect_timeout=0.5, socket_timeout=0.5
+        str(settings.CACHES["default"]["LOCATION"]), socket_connect_timeout=0.5, socket_timeout=0.5
     )
 
 
@@ -54,7 +54,7 @@ def check_beat() -> tuple[bool, str]:
         return False, type(error).__name__
     if raw is None:
         return False, "no heartbeat yet"
-    age = timezone.now() - datetime.fromisoformat(raw.decode())
+    age = timezone.now() - datetime.fromisoformat(raw.decode() if isinstance(raw, bytes) else raw)
     if age > BEAT_STALE_AFTER:
         return False, f"last heartbeat {int(age.total_seconds())} s ago"
     return True, f"last heartbeat {int(age.total_seconds())} s ago"
@@ -69,7 +69,7 @@ CHECKS = {
 
 
 def run_checks() -> dict[str, dict[str, str | bool]]:
-    results = {}
+    results: dict[str, dict[str, str | bool]] = {}
     for name, check in CHECKS.items():
         ok, detail = check()
         results[name] = {"ok": ok, "detail": detail}

@@ -14,10 +14,11 @@ import hashlib
 import time
 from collections.abc import Iterable
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.http import http_date, quote_etag
 
 VERSION_KEY = "content-version:{}"
@@ -74,7 +75,13 @@ def cached_page(*groups: str, timeout: int = 300):
     return decorator
 
 
-class VersionedContent:
+if TYPE_CHECKING:
+    _ModelBase = models.Model
+else:
+    _ModelBase = object
+
+
+class VersionedContent(_ModelBase):
     """Model mixin: saving or deleting a row bumps the content groups it appears in."""
 
     content_groups: tuple[str, ...] = ()

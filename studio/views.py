@@ -1,6 +1,7 @@
 import email
 import email.policy
 from pathlib import Path
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -55,7 +56,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def _outbox_files() -> list[Path]:
-    folder = Path(settings.MAILERS["default"]["OPTIONS"]["file_path"])
+    mailer = cast(dict[str, Any], settings.MAILERS["default"])
+    folder = Path(mailer["OPTIONS"]["file_path"])
     return sorted(folder.glob("*.log"), key=lambda path: path.stat().st_mtime, reverse=True)
 
 

@@ -1,7 +1,14 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
+if TYPE_CHECKING:
+    _AdminBase = admin.ModelAdmin
+else:
+    _AdminBase = object
 
-class OwnCalendarMixin:
+
+class OwnCalendarMixin(_AdminBase):
     """A photographer (staff, not superuser) sees and changes only their own calendar."""
 
     owner_path = "photographer__user"

@@ -38,8 +38,14 @@ class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
     can_delete = False
-    fields = ["kind", "provider", "status", "amount_display", "refunds_display", "paid_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "kind",
+        "provider",
+        "status",
+        "amount_display",
+        "refunds_display",
+        "paid_at",
+    )
 
     @admin.display(description="Refunds")
     def refunds_display(self, payment: Payment) -> str:
@@ -64,8 +70,15 @@ class NotificationLogInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = "emails"
-    fields = ["kind_label", "revision", "recipient", "status", "attempts", "sent_at", "last_error"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "kind_label",
+        "revision",
+        "recipient",
+        "status",
+        "attempts",
+        "sent_at",
+        "last_error",
+    )
     ordering = ["created_at", "id"]
 
     @admin.display(description="email")
@@ -189,7 +202,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        actions = [(name, getattr(self, name).short_description) for name in self.actions]
+        actions = [(name, getattr(self, str(name)).short_description) for name in self.actions]
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), "booking_actions": actions}
         )

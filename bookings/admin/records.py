@@ -54,7 +54,7 @@ class NotificationLogAdmin(OwnCalendarMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["booking"]
     actions = ["send_again"]
-    fields = [
+    fields = readonly_fields = (
         "booking_link",
         "kind",
         "revision",
@@ -72,8 +72,7 @@ class NotificationLogAdmin(OwnCalendarMixin, admin.ModelAdmin):
         "not_before",
         "sent_at",
         "context",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,6 +1,7 @@
 """Forms of the desk's own pages."""
 
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -32,10 +33,11 @@ class TimeOffForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["photographer"].queryset = visible_photographers(user)
+        photographer = cast(forms.ModelChoiceField, self.fields["photographer"])
+        photographer.queryset = visible_photographers(user)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.errors:
             return cleaned
         zone = Studio.load().zone

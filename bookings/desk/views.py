@@ -18,7 +18,8 @@ from .forms import ClientForm, TimeOffForm, parse_anchor
 
 
 def calendar_view(request: HttpRequest) -> HttpResponse:
-    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "week"
+    requested = request.GET.get("view", "")
+    view = requested if requested in VIEWS else "week"
     anchor = parse_anchor(request.GET.get("date"))
     try:
         photographer_id = (

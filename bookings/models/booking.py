@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
@@ -118,6 +118,14 @@ class Booking(VersionedContent, models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.HELD, self.Status.CONFIRMED)
+
+    def is_waiting_for_deposit(self, now: datetime) -> bool:
+        """Held, and the hold has not lapsed: the client may still pay."""
+        return (
+            self.status == self.Status.HELD
+            and self.hold_expires_at is not None
+            and self.hold_expires_at > now
+        )
 
 
 class BookingEvent(models.Model):

@@ -142,7 +142,7 @@ class IntakeQuestion(VersionedContent, models.Model):
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
 
 
-class CancellationPolicyQuerySet(models.QuerySet):
+class CancellationPolicyQuerySet(models.QuerySet["CancellationPolicy"]):
     def current(self) -> "CancellationPolicy | None":
         return self.order_by("-version").first()
 

@@ -72,7 +72,7 @@ INTAKE_ADVICE: list[tuple[str, str, str]] = [
     ),
 ]
 
-SUBJECTS = {
+SUBJECTS: dict[str, str] = {
     Kind.CONFIRMATION: "You're booked: {session} on {day}",
     Kind.REMINDER: "Reminder: your {session} is {relative}",
     Kind.RESCHEDULED: "Your session has moved to {day}",
@@ -87,7 +87,11 @@ SUBJECTS = {
 
 
 # Which emails carry an .ics: (method is a cancellation?)
-INVITATIONS = {Kind.CONFIRMATION: False, Kind.RESCHEDULED: False, Kind.CANCELLED: True}
+INVITATIONS: dict[str, bool] = {
+    Kind.CONFIRMATION: False,
+    Kind.RESCHEDULED: False,
+    Kind.CANCELLED: True,
+}
 
 
 def template_name(kind: str) -> str:

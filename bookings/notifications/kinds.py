@@ -19,7 +19,7 @@ class Kind(StrEnum):
 
 
 # What each booking change sends: the client's email and the photographer's notice alongside.
-SENT_FOR: dict[Kind, tuple[Kind, ...]] = {
+SENT_FOR: dict[str, tuple[Kind, ...]] = {
     Kind.CONFIRMATION: (Kind.CONFIRMATION, Kind.PHOTOGRAPHER_BOOKED),
     Kind.RESCHEDULED: (Kind.RESCHEDULED, Kind.PHOTOGRAPHER_RESCHEDULED),
     Kind.CANCELLED: (Kind.CANCELLED, Kind.PHOTOGRAPHER_CANCELLED),

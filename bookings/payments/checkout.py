@@ -59,7 +59,8 @@ def checkout_expiry(*, hold_expires_at: datetime, now: datetime) -> datetime:
 def _claim_attempt(booking: Booking, now: datetime) -> Payment:
     """The attempt to pay with: the open one, or a new row with its parameters fixed."""
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
-    if booking.status != BookingStatus.HELD or booking.hold_expires_at <= now:
+    hold_expires_at = booking.hold_expires_at
+    if not booking.is_waiting_for_deposit(now) or hold_expires_at is None:
         raise HoldLapsed("This hold has lapsed.")
     latest = stripe_deposits(booking).order_by("-attempt").first()
     if (
@@ -76,7 +77,7 @@ def _claim_attempt(booking: Booking, now: datetime) -> Payment:
         amount=booking.deposit_amount,
         currency=booking.currency,
         attempt=(latest.attempt + 1) if latest else 1,
-        checkout_expires_at=checkout_expiry(hold_expires_at=booking.hold_expires_at, now=now),
+        checkout_expires_at=checkout_expiry(hold_expires_at=hold_expires_at, now=now),
     )
 
 
@@ -187,7 +188,8 @@ def checkout_session_expired(session: dict) -> str:
         payment.save(update_fields=["status", "checkout_session_id", "updated_at"])
     still_open = stripe_deposits(booking).filter(status=Status.PENDING).exclude(pk=payment.pk)
     if booking.status == BookingStatus.HELD and not still_open.exists():
-        booking_expire(booking=booking, now=max(timezone.now(), booking.hold_expires_at))
+        lapsed_at = booking.hold_expires_at or timezone.now()
+        booking_expire(booking=booking, now=max(timezone.now(), lapsed_at))
         return Outcome.HOLD_RELEASED
     return Outcome.ATTEMPT_EXPIRED
 

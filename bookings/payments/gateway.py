@@ -80,6 +80,8 @@ def checkout_session_params(booking: Booking, payment: Payment) -> dict:
     are fixed when the attempt starts), so repeating the request repeats it exactly and Stripe's
     idempotency layer answers with the same session.
     """
+    if payment.checkout_expires_at is None:
+        raise ValueError("An attempt's expiry is fixed when the attempt starts.")
     amount, currency = to_stripe(payment.amount, payment.currency)
     public_id = str(booking.public_id)
     metadata = {"booking": public_id, "attempt": str(payment.attempt)}

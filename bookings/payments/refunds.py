@@ -31,7 +31,7 @@ BookingStatus = Booking.Status
 
 
 REFUND_SEND_ATTEMPTS = 10
-REFUND_STATUS_RANK = {
+REFUND_STATUS_RANK: dict[str, int] = {
     Refund.Status.REQUESTED: 0,
     Refund.Status.PENDING: 1,
     Refund.Status.REQUIRES_ACTION: 2,
@@ -126,7 +126,7 @@ def charge_refunded(charge: dict, *, reported_at: datetime) -> str:
 def refund_object_apply(obj: dict) -> str:
     """A Refund as Stripe reports it (API answer or refund.* event): moves its row forward."""
     booking, payment = locate(obj)
-    if payment is None:
+    if booking is None or payment is None:
         return Outcome.NOT_OUR_PAYMENT
     refund = Refund.objects.select_for_update().filter(stripe_refund_id=obj["id"]).first()
     key = metadata_of(obj).get("refund")
@@ -142,7 +142,7 @@ def refund_object_apply(obj: dict) -> str:
     previous, new = refund.status, obj.get("status")
     # Forward only, once Stripe has spoken; before that (a row we gave up sending, say) Stripe's
     # word replaces ours.
-    moves_forward = REFUND_STATUS_RANK.get(new, -1) > REFUND_STATUS_RANK[previous]
+    moves_forward = REFUND_STATUS_RANK.get(str(new), -1) > REFUND_STATUS_RANK[previous]
     if new in REFUND_STATUS_RANK and (moves_forward or not heard_before):
         refund.status = new
         if new in Refund.LIVE_STATUSES:

@@ -22,8 +22,8 @@ def metadata_of(obj: dict) -> dict:
 
 def attempt_of(obj: dict) -> int | None:
     try:
-        return int(metadata_of(obj).get("attempt"))
-    except (TypeError, ValueError):
+        return int(metadata_of(obj)["attempt"])
+    except (KeyError, TypeError, ValueError):
         return None
 
 

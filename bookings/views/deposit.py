@@ -52,7 +52,7 @@ def deposit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     booking = own_booking(request, public_id)
     if booking.status == Booking.Status.CONFIRMED:
         return redirect("bookings:confirmed", booking.public_id)
-    if booking.status != Booking.Status.HELD or booking.hold_expires_at <= timezone.now():
+    if not booking.is_waiting_for_deposit(timezone.now()):
         return hold_lapsed(request, booking)
     return render_deposit(request, booking)
 
