@@ -13,8 +13,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
-from studio.page_cache import bump
-
 from .actors import Actor
 from .errors import SLOT_TAKEN, BookingError, ResendRefused, SlotUnavailable, TransitionRefused
 from .models import (
@@ -43,10 +41,29 @@ class ClientDetails:
     notes: str = ""
 
 
-def _record(booking: Booking, *, from_status: str, actor: str, note: str = "") -> None:
-    BookingEvent.objects.create(
+def booking_event_record(
+    *, booking: Booking, from_status: str, actor: str, note: str = ""
+) -> BookingEvent:
+    """Add a line to the booking's history: the one writer of BookingEvent rows."""
+    return BookingEvent.objects.create(
         booking=booking, from_status=from_status, to_status=booking.status, actor=actor, note=note
     )
+
+
+def _record(booking: Booking, *, from_status: str, actor: str, note: str = "") -> None:
+    booking_event_record(booking=booking, from_status=from_status, actor=actor, note=note)
+
+
+def _expire(lapsed: list[Booking]) -> list[int]:
+    """Release holds already locked and known to have lapsed: the one writer of hold expiry.
+
+    Saving the row bumps the availability version (VersionedContent), so the freed time shows.
+    """
+    for booking in lapsed:
+        booking.status = Status.EXPIRED
+        booking.save(update_fields=["status", "updated_at"])
+        _record(booking, from_status=Status.HELD, actor=Actor.SYSTEM, note="hold lapsed")
+    return [booking.pk for booking in lapsed]
 
 
 def _blocked_range(session_type: SessionType, start: datetime, end: datetime) -> DateTimeTZRange:
@@ -58,18 +75,16 @@ def _blocked_range(session_type: SessionType, start: datetime, end: datetime) ->
 
 
 def _expire_lapsed_overlapping(photographer_id: int, blocked: DateTimeTZRange, now: datetime):
-    lapsed = list(
-        Booking.objects.select_for_update().filter(
-            photographer_id=photographer_id,
-            status=Status.HELD,
-            hold_expires_at__lte=now,
-            blocked__overlap=blocked,
+    _expire(
+        list(
+            Booking.objects.select_for_update().filter(
+                photographer_id=photographer_id,
+                status=Status.HELD,
+                hold_expires_at__lte=now,
+                blocked__overlap=blocked,
+            )
         )
     )
-    for booking in lapsed:
-        booking.status = Status.EXPIRED
-        booking.save(update_fields=["status", "updated_at"])
-        _record(booking, from_status=Status.HELD, actor=Actor.SYSTEM, note="hold lapsed")
 
 
 def _candidates(session_type: SessionType, photographer: Photographer | None):
@@ -167,32 +182,28 @@ def booking_confirm(*, booking: Booking, actor: str = Actor.SYSTEM, note: str = 
 def booking_expire(*, booking: Booking, now: datetime | None = None) -> bool:
     """Release a lapsed hold. Returns whether this call expired it."""
     now = now or timezone.now()
-    updated = Booking.objects.filter(
-        pk=booking.pk, status=Status.HELD, hold_expires_at__lte=now
-    ).update(status=Status.EXPIRED, updated_at=now)
-    if updated:
-        booking.refresh_from_db()
-        _record(booking, from_status=Status.HELD, actor=Actor.SYSTEM, note="hold lapsed")
-        bump("availability")
-    return bool(updated)
+    lapsed = list(
+        Booking.objects.select_for_update().filter(
+            pk=booking.pk, status=Status.HELD, hold_expires_at__lte=now
+        )
+    )
+    if not _expire(lapsed):
+        return False
+    booking.refresh_from_db()
+    return True
 
 
 def bookings_expire_lapsed(*, now: datetime | None = None, batch: int = 500) -> list[int]:
     """Expire every lapsed hold (the periodic sweep). Returns the expired bookings' ids."""
     now = now or timezone.now()
-    expired: list[int] = []
     with transaction.atomic():
-        lapsed = list(
-            Booking.objects.select_for_update(skip_locked=True).filter(
-                status=Status.HELD, hold_expires_at__lte=now
-            )[:batch]
+        return _expire(
+            list(
+                Booking.objects.select_for_update(skip_locked=True).filter(
+                    status=Status.HELD, hold_expires_at__lte=now
+                )[:batch]
+            )
         )
-        for booking in lapsed:
-            booking.status = Status.EXPIRED
-            booking.save(update_fields=["status", "updated_at"])
-            _record(booking, from_status=Status.HELD, actor=Actor.SYSTEM, note="hold lapsed")
-            expired.append(booking.pk)
-    return expired
 
 
 def refund_is_due(booking: Booking, now: datetime) -> bool:

@@ -11,9 +11,9 @@ from ..actors import Actor
 from ..errors import (
     TransitionRefused,
 )
-from ..models import Booking, BookingEvent, Payment
+from ..models import Booking, Payment
 from ..money import format_money
-from ..services import booking_confirm
+from ..services import booking_confirm, booking_event_record
 from .gateway import stripe_enabled
 from .ledger import booking_money
 
@@ -81,10 +81,9 @@ def payment_record_balance(*, booking: Booking, actor: str) -> Payment:
         currency=booking.currency,
         paid_at=timezone.now(),
     )
-    BookingEvent.objects.create(
+    booking_event_record(
         booking=booking,
         from_status=booking.status,
-        to_status=booking.status,
         actor=actor,
         note=f"balance {format_money(due, booking.currency)} paid at the studio",
     )
