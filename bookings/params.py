@@ -1,3 +1,5 @@
+"""Parsing the query parameters the booking pages and the desk read: malformed values become None."""
+
 from datetime import UTC, date, datetime
 
 

@@ -1,3 +1,5 @@
+"""What the desk's model admins share: a photographer sees their own calendar; records are read-only."""
+
 from typing import TYPE_CHECKING
 
 from django.contrib import admin

@@ -1,3 +1,6 @@
+"""Bookings at the desk: the list, the booking page with its history, payments and emails, and
+the actions (confirm, cancel, move, completed / no-show, balance paid, resend)."""
+
 from datetime import date, timedelta
 
 from django.contrib import admin, messages

@@ -1,3 +1,5 @@
+"""Session types with their intake questions, and the versioned cancellation policy."""
+
 from django.contrib import admin
 
 from ..models import (

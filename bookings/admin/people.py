@@ -1,3 +1,5 @@
+"""Photographers (working hours, time off, private calendar feed) and time off."""
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest

@@ -1,3 +1,5 @@
+"""Records of what happened, to read: Stripe events, refunds, and the email log."""
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest

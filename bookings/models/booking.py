@@ -1,3 +1,5 @@
+"""A booking (a held or confirmed time of one photographer) and its history."""
+
 import uuid
 from datetime import datetime, timedelta
 

@@ -1,3 +1,5 @@
+"""What the studio offers: session types, their intake questions, and the cancellation policy."""
+
 from datetime import timedelta
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator

@@ -1,3 +1,5 @@
+"""The email log: one row per email about a booking, claimed before it is sent."""
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone

@@ -1,3 +1,5 @@
+"""Money for a booking: payments (deposit, balance), refunds, and the Stripe events received."""
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone

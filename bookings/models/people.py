@@ -1,3 +1,5 @@
+"""Photographers and their calendars: working hours and time off."""
+
 import secrets
 
 from django.conf import settings

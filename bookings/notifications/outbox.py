@@ -1,4 +1,6 @@
-import logging
+"""Writing the emails a booking change calls for, and queueing their sending jobs after commit;
+sending one again on purpose."""
+
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -13,8 +15,6 @@ from ..jobs import Job
 from ..models import Booking, NotificationLog
 from .kinds import PHOTOGRAPHER_KINDS, SENT_FOR, Kind, reminder_kind
 from .relevance import irrelevance
-
-logger = logging.getLogger(__name__)
 
 Status = NotificationLog.Status
 

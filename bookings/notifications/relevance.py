@@ -1,10 +1,9 @@
-import logging
+"""Whether an email is still worth sending when its turn comes (a moved or cancelled session)."""
+
 from datetime import datetime
 
 from ..models import Booking, NotificationLog
 from .kinds import Kind, is_reminder
-
-logger = logging.getLogger(__name__)
 
 Status = NotificationLog.Status
 

@@ -1,3 +1,6 @@
+"""Sending one logged email: claim it, check it still makes sense, send, record (see the package
+docstring for the one duplicate window)."""
+
 import logging
 import uuid
 from dataclasses import dataclass

@@ -1,4 +1,6 @@
-import logging
+"""The periodic job: claim due reminders, write missing confirmations, queue every email still
+waiting."""
+
 import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -13,8 +15,6 @@ from ..models import Booking, NotificationLog
 from .kinds import Kind, reminder_kind
 from .outbox import REDISPATCH_AFTER, enqueue_sends, notify_after_commit
 from .sending import claimable
-
-logger = logging.getLogger(__name__)
 
 Status = NotificationLog.Status
 

@@ -1,3 +1,5 @@
+"""The details form: the client's details and answers for a chosen time, and the hold it makes."""
+
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse

@@ -1,3 +1,5 @@
+"""The catalogue: session types, their calendars of free days and times, and slots.json."""
+
 import calendar
 from collections import defaultdict
 from datetime import date, datetime, timedelta

@@ -1,3 +1,6 @@
+"""What the client's pages share: redirects after a post, the problem page, the bookings this
+browser made."""
+
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse

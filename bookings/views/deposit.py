@@ -1,3 +1,5 @@
+"""Paying the deposit (Stripe Checkout, or the labelled demo), and the confirmation page."""
+
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse

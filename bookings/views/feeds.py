@@ -1,3 +1,5 @@
+"""A photographer's private calendar feed (.ics), reached by its secret address."""
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 

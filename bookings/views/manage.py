@@ -1,3 +1,5 @@
+"""The signed manage link: see the booking, cancel it or move it within the policy."""
+
 from datetime import timedelta
 from uuid import UUID
 
