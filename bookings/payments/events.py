@@ -35,7 +35,7 @@ A payment is never undone by an expiry: a paid attempt ignores checkout.session.
 completed session whose expiry was processed first is still recorded as paid (money moved).
 
 So every ordering of {completed, expired, charge.refunded (in full), a late duplicate of any
-of them} ends in the same state (tests/bookings/test_stripe_webhooks.py tries them all):
+of them} ends in the same state (tests/bookings/payments/test_events.py tries them all):
 
     start                           end
     ------------------------------  ---------------------------------------------------------------

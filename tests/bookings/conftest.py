@@ -1,10 +1,15 @@
-"""Fixtures for the Stripe tests: a running fake Stripe and a way to post signed webhooks."""
+"""For every folder of the bookings tests: fixtures for the Stripe tests (a running fake Stripe
+and a way to post signed webhooks), and pytest's assertion rewriting for the shared helpers."""
 
 import json
 
 import pytest
 
 from tests.fake_stripe import WEBHOOK_SECRET, running, sign
+
+# Helpers that several test modules share assert too: rewritten like the tests, for pytest's
+# detailed failure messages.
+pytest.register_assert_rewrite("tests.bookings.notifications.helpers")
 
 WEBHOOK_URL = "/stripe/webhook/"
 

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Booking, BookingEvent, Payment
-from bookings.money import format_money, from_stripe, to_stripe
 from bookings.payments import checkout, gateway
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +76,7 @@ def test_the_session_expires_with_the_hold_and_no_sooner_than_stripe_allows(fake
 
 def test_a_client_who_waited_gets_stripes_minimum_and_the_sweep_closes_it(fake_stripe, held):
     """With less than 31 minutes of hold left, the session outlives the hold by a little;
-    bookings.tasks closes it when the hold lapses (tested in test_stripe_tasks)."""
+    bookings.tasks closes it when the hold lapses (tested in test_sweeps)."""
     now = timezone.now()
     held.hold_expires_at = now + timedelta(minutes=12)
     held.save()
@@ -247,29 +246,3 @@ def test_without_keys_the_demo_step_stays_and_checkout_is_off(client, held, sett
     assert "Demo payment" in page
     assert "No money moves" in page
     assert client.post(checkout_path(held)).status_code == 404
-
-
-@pytest.mark.parametrize(
-    ("amount", "currency", "stripe_amount", "stripe_currency"),
-    [
-        (5000, "GBP", 5000, "gbp"),
-        (500, "JPY", 500, "jpy"),
-        (500, "ISK", 50000, "isk"),  # zero-decimal, but two-decimal in Stripe's API
-        (12340, "KWD", 12340, "kwd"),
-        (1000, "CLP", 1000, "clp"),
-    ],
-)
-def test_money_goes_to_stripe_in_stripes_unit_and_back(
-    amount, currency, stripe_amount, stripe_currency
-):
-    assert to_stripe(amount, currency) == (stripe_amount, stripe_currency)
-    assert from_stripe(stripe_amount, stripe_currency) == (amount, currency)
-
-
-def test_money_that_stripe_cannot_express_is_refused():
-    with pytest.raises(ValueError, match="cannot be expressed"):
-        to_stripe(150, "MGA")
-
-
-def test_zero_decimal_currencies_display_without_decimals():
-    assert format_money(1000, "CLP") == "1,000 CLP"

@@ -25,7 +25,7 @@ from celery import Celery
 from django.utils import timezone
 
 from bookings.models import Booking, NotificationLog
-from tests.bookings.test_notifications import DAY, confirmed_booking, local
+from tests.bookings.notifications.helpers import DAY, confirmed_booking, local
 from tests.factories import (
     CancellationPolicyFactory,
     NotificationLogFactory,
@@ -38,7 +38,7 @@ from tests.servers import OwnRedis, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 SEND = "bookings.tasks.notification_send"
 SWEEP = "bookings.tasks.notifications_sweep"
 

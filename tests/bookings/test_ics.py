@@ -10,7 +10,7 @@ from icalendar import Calendar
 from bookings import ics
 from bookings.models import Booking, Photographer
 from studio.models import Studio
-from tests.bookings.test_notifications import assert_manage_link
+from tests.bookings.notifications.helpers import assert_manage_link
 from tests.factories import (
     BookingFactory,
     PhotographerFactory,

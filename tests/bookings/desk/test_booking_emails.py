@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from bookings.models import Booking, NotificationLog
-from tests.bookings.test_desk import photographer_login
+from tests.bookings.desk.helpers import photographer_login
 from tests.factories import (
     BookingFactory,
     NotificationLogFactory,

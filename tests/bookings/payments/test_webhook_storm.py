@@ -18,7 +18,7 @@ from tests.live_server import run_gunicorn
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def request(port: int, method: str, path: str, body: bytes = b"", headers=None):

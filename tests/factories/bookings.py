@@ -1,9 +1,9 @@
-"""Typed factories for the tests; each app adds its own below."""
+"""Factories of the bookings app: photographers, session types, policies, bookings, time off,
+Stripe deposits and notification rows."""
 
 from datetime import time, timedelta
 
 import factory
-from django.contrib.auth import get_user_model
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 from factory.django import DjangoModelFactory
@@ -19,43 +19,8 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from studio.models import ContactMessage, Studio
 
-
-class StudioFactory(DjangoModelFactory[Studio]):
-    class Meta:
-        model = Studio
-        django_get_or_create = ("id",)
-
-    id = 1
-    name = "Northlight Headshots"
-    email = "hello@northlight.example"
-    time_zone = "Europe/London"
-    street_address = "14 Canal Wharf"
-    locality = "Manchester"
-
-
-class UserFactory(DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ("username",)
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
-    is_staff = True
-    password = factory.django.Password("correct horse battery staple")
-
-
-class ContactMessageFactory(DjangoModelFactory[ContactMessage]):
-    class Meta:
-        model = ContactMessage
-
-    name = "Ada Client"
-    email = "ada@example.com"
-    message = "Do you photograph teams on site?"
-
-
-# bookings
+from .studio import UserFactory
 
 
 class PhotographerFactory(DjangoModelFactory[Photographer]):
@@ -148,91 +113,6 @@ class TimeOffFactory(DjangoModelFactory[TimeOff]):
     photographer = factory.SubFactory(PhotographerFactory)
     starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
     ends_at = factory.LazyAttribute(lambda t: t.starts_at + timedelta(days=1))
-
-
-# blog
-import io  # noqa: E402
-
-from django.core.files.base import ContentFile  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.text import slugify  # noqa: E402
-from PIL import Image as PILImage  # noqa: E402
-
-from blog.models import Author, Category, Image, Post, Tag  # noqa: E402
-
-
-def jpeg_bytes(width: int = 1200, height: int = 800, color=(140, 79, 52)) -> bytes:
-    buffer = io.BytesIO()
-    PILImage.new("RGB", (width, height), color).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
-
-
-class AuthorFactory(DjangoModelFactory[Author]):
-    class Meta:
-        model = Author
-
-    name = factory.Sequence(lambda n: f"Writer {n}")
-    slug = factory.LazyAttribute(lambda author: slugify(author.name))
-    bio = "Writes about light."
-
-
-class CategoryFactory(DjangoModelFactory[Category]):
-    class Meta:
-        model = Category
-        django_get_or_create = ("slug",)
-
-    name = factory.Sequence(lambda n: f"Category {n}")
-    slug = factory.LazyAttribute(lambda category: slugify(category.name))
-
-
-class TagFactory(DjangoModelFactory[Tag]):
-    class Meta:
-        model = Tag
-        django_get_or_create = ("slug",)
-
-    name = factory.Sequence(lambda n: f"tag {n}")
-    slug = factory.LazyAttribute(lambda tag: slugify(tag.name))
-
-
-class ImageFactory(DjangoModelFactory[Image]):
-    """A library picture: a real JPEG on disk, without renditions until the task makes them."""
-
-    class Meta:
-        model = Image
-
-    width = 1200
-    height = 800
-    file = factory.LazyAttribute(
-        lambda image: ContentFile(jpeg_bytes(image.width, image.height), name="picture.jpg")
-    )
-    alt_text = "A portrait against a grey backdrop"
-
-
-class PostFactory(DjangoModelFactory[Post]):
-    """A published article by default; `draft=True` or `scheduled=True` for the others."""
-
-    class Meta:
-        model = Post
-        skip_postgeneration_save = True
-
-    class Params:
-        draft = factory.Trait(status=Post.Status.DRAFT, published_at=None)
-        scheduled = factory.Trait(
-            published_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
-        )
-
-    title = factory.Sequence(lambda n: f"Article number {n}")
-    slug = factory.LazyAttribute(lambda post: slugify(post.title))
-    author = factory.SubFactory(AuthorFactory)
-    status = Post.Status.PUBLISHED
-    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
-    excerpt = "A short summary of the article."
-    body = "<p>Good light and a calm session make a good headshot.</p>"
-
-    @factory.post_generation
-    def tags(self, create: bool, extracted, **kwargs) -> None:
-        if create and extracted:
-            self.tags.set(extracted)
 
 
 # stripe

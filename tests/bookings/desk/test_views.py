@@ -1,14 +1,15 @@
-"""The photographer's desk in admin: calendar, time off, day sheet, dashboard, permissions."""
+"""The photographer's desk in admin: calendar, time off, day sheet, dashboard, who sees and edits
+what, and the booking page's actions (a refused one, moving a session)."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bookings.models import Booking, Payment, TimeOff
+from tests.bookings.desk.helpers import photographer_login
 from tests.factories import (
     BookingFactory,
     PhotographerFactory,
@@ -32,15 +33,6 @@ def owner(client, studio):
     user = UserFactory(username="owner", is_superuser=True)
     client.force_login(user)
     return user
-
-
-def photographer_login(client):
-    group, _ = Group.objects.get_or_create(name="Photographer")
-    group.permissions.add(*Permission.objects.filter(content_type__app_label="bookings"))
-    user = UserFactory(username="maya")
-    user.groups.add(group)
-    client.force_login(user)
-    return PhotographerFactory(user=user, name="Maya")
 
 
 def book(photographer, start, **extra):
