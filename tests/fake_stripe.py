@@ -615,6 +615,7 @@ class FakeStripe:
 def running(settings, *, webhook_url: str | None = None) -> Iterator[FakeStripe]:
     """A started fake, with the site's Stripe settings pointing at it (pytest `settings`)."""
     fake = FakeStripe(webhook_url=webhook_url).start()
+    settings.PAYMENTS_MODE = "stripe"
     settings.STRIPE_SECRET_KEY = fake.api_key
     settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
     settings.STRIPE_API_BASE = fake.url

@@ -191,11 +191,6 @@ def list_undelivered_events(*, since: datetime, types: list[str]) -> Iterator[di
     return iter(sorted(events, key=lambda event: event.get("created") or 0))
 
 
-def stripe_enabled() -> bool:
-    """Whether deposits go through Stripe (a secret key is set)."""
-    return bool(settings.STRIPE_SECRET_KEY)
-
-
 class InvalidWebhook(Exception):
     """A webhook body that is not a verified event from Stripe."""
 

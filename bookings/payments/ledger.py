@@ -28,6 +28,7 @@ NET_AMOUNT = F("amount") - F("refunded_amount")
 class MoneySummary:
     currency: str
     price: int
+    deposit: int  # the booking's terms: 0 when nothing is paid online
     deposit_paid: int
     refunded: int
     refund_requested: int
@@ -44,11 +45,19 @@ class MoneySummary:
         """What could still be refunded: kept, less refunds already on their way."""
         return max(0, self.paid - self.refund_requested)
 
+    @property
+    def deposit_kept(self) -> int:
+        """The deposit paid that the studio keeps, once the refunds on their way are made."""
+        return max(0, min(self.deposit_paid, self.refundable))
+
     def display(self, amount: int) -> str:
         return format_money(amount, self.currency)
 
     def __str__(self) -> str:
-        parts = [f"Deposit paid {self.display(self.deposit_paid)}"]
+        if self.deposit or self.deposit_paid:
+            parts = [f"Deposit paid {self.display(self.deposit_paid)}"]
+        else:
+            parts = ["No deposit: the full price is paid at the studio"]
         if self.refunded:
             parts.append(f"refunded {self.display(self.refunded)}")
         if self.refund_requested:
@@ -69,6 +78,7 @@ def summarise(
     return MoneySummary(
         currency=booking.currency,
         price=booking.price_amount,
+        deposit=booking.deposit_amount,
         deposit_paid=sum(p.amount for p in paid if p.kind == Payment.Kind.DEPOSIT),
         refunded=sum(p.refunded_amount for p in paid),
         refund_requested=refund_requested,

@@ -18,6 +18,7 @@ from ..errors import BookingError, SlotUnavailable
 from ..forms import CancelForm
 from ..models import Booking
 from ..params import parse_start
+from ..payments import ledger
 from .catalogue import render_day_picker
 from .common import see_other
 
@@ -34,6 +35,7 @@ def managed_booking(request: HttpRequest, public_id: UUID, token: str) -> Bookin
 def manage_context(booking: Booking, token: str) -> dict:
     now = timezone.now()
     zone = Studio.load().zone
+    money = ledger.booking_money(booking)
     return {
         "booking": booking,
         "token": token,
@@ -49,6 +51,9 @@ def manage_context(booking: Booking, token: str) -> dict:
             booking.starts_at - timedelta(hours=booking.policy.reschedule_cutoff_hours)
         ).astimezone(zone),
         "payments": list(booking.payments.all()),
+        "money": money,
+        "deposit_kept": money.display(money.deposit_kept),
+        "balance_due": money.display(money.balance_due),
     }
 
 
