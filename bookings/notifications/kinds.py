@@ -11,6 +11,8 @@ class Kind(StrEnum):
     CANCELLED = "cancelled"
     REFUND_ISSUED = "refund_issued"
     LATE_PAYMENT_REFUNDED = "late_payment_refunded"
+    # To the studio: a refund needs a person (Stripe refused it, or it could not be sent for days).
+    REFUND_ATTENTION = "refund_attention"
     PHOTOGRAPHER_BOOKED = "photographer_booked"
     PHOTOGRAPHER_RESCHEDULED = "photographer_rescheduled"
     PHOTOGRAPHER_CANCELLED = "photographer_cancelled"
@@ -25,6 +27,7 @@ SENT_FOR: dict[str, tuple[Kind, ...]] = {
     Kind.CANCELLED: (Kind.CANCELLED, Kind.PHOTOGRAPHER_CANCELLED),
     Kind.REFUND_ISSUED: (Kind.REFUND_ISSUED,),
     Kind.LATE_PAYMENT_REFUNDED: (Kind.LATE_PAYMENT_REFUNDED,),
+    Kind.REFUND_ATTENTION: (Kind.REFUND_ATTENTION,),
 }
 
 CLIENT_KINDS = frozenset(
@@ -44,6 +47,8 @@ PHOTOGRAPHER_KINDS = frozenset(
         Kind.PHOTOGRAPHER_RELEASED,
     }
 )
+# Emails to the studio's own address (its profile's email).
+STUDIO_KINDS = frozenset({Kind.REFUND_ATTENTION})
 REMINDER_PREFIX = f"{Kind.REMINDER}_"
 
 

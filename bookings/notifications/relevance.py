@@ -1,7 +1,7 @@
 import logging
 from datetime import datetime
 
-from ..models import Booking, NotificationLog
+from ..models import Booking, NotificationLog, Refund
 from .kinds import Kind, is_reminder
 
 logger = logging.getLogger(__name__)
@@ -35,4 +35,8 @@ def irrelevance(log: NotificationLog, *, now: datetime) -> str:
         booking.status != Booking.Status.CANCELLED
     ):
         return "The booking is not cancelled."
+    if log.kind == Kind.REFUND_ATTENTION and not (
+        Refund.objects.needing_attention().filter(payment__booking=booking).exists()
+    ):
+        return "No refund on this booking needs attention any more."
     return ""

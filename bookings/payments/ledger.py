@@ -102,6 +102,11 @@ def booking_money(booking: Booking) -> MoneySummary:
     )
 
 
+def refunds_total(refunds: Iterable[Refund]) -> int:
+    """The amount of some refunds (e.g. those waiting for a person), in one currency."""
+    return sum(refund.amount for refund in refunds)
+
+
 def balance_after_deposit(booking: Booking) -> int:
     """What is left to pay at the studio once the deposit is paid, by the booking's terms."""
     return max(0, booking.price_amount - booking.deposit_amount)

@@ -100,7 +100,7 @@ def test_a_refund_stripe_cannot_take_now_is_sent_again_by_the_sweep_with_the_sam
     refund = Refund.objects.get()
     assert (refund.status, refund.send_attempts) == ("requested", 1)
 
-    assert refunds.refunds_send_requested(older_than=timedelta(0)) == 1
+    assert refunds.refunds_send_requested(now=timezone.now() + refunds.REFUND_RETRY_FIRST) == 1
 
     refund.refresh_from_db()
     assert refund.status == "succeeded"
@@ -113,7 +113,7 @@ def test_a_refund_lost_with_the_broker_is_sent_by_the_sweep(fake_stripe, confirm
     services.booking_cancel(booking=confirmed_payment.booking, actor="client")  # no on_commit
 
     assert fake_stripe.calls("POST", "/v1/refunds") == []
-    refunds.refunds_send_requested(older_than=timedelta(0))
+    refunds.refunds_send_requested(now=timezone.now() + refunds.REFUND_SWEEP_GRACE)
 
     assert Refund.objects.get().status == "succeeded"
     assert len(fake_stripe.calls("POST", "/v1/refunds")) == 1
@@ -132,8 +132,8 @@ def test_a_refund_stripe_refuses_is_marked_failed_for_the_studio(
     assert (refund.status, refund.failure_reason) == ("failed", "No can do.")
     confirmed_payment.refresh_from_db()
     assert confirmed_payment.status == Payment.Status.SUCCEEDED
-    assert notifications == []
-    assert refunds.refunds_send_requested(older_than=timedelta(0)) == 0
+    assert notifications == [("refund_attention", str(confirmed_payment.booking.public_id))]
+    assert refunds.refunds_send_requested(now=timezone.now() + timedelta(days=30)) == 0
 
 
 def test_cancelling_twice_never_refunds_twice(fake_stripe, confirmed_payment):
@@ -252,4 +252,5 @@ def test_stripes_word_replaces_a_refund_we_had_given_up_on(
     assert (refund.status, refund.failure_reason) == ("succeeded", "")
     confirmed_payment.refresh_from_db()
     assert confirmed_payment.status == Payment.Status.REFUNDED
-    assert notifications == [("refund_issued", str(confirmed_payment.booking.public_id))]
+    public_id = str(confirmed_payment.booking.public_id)
+    assert notifications == [("refund_attention", public_id), ("refund_issued", public_id)]
