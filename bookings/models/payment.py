@@ -132,6 +132,8 @@ class Refund(models.Model):
 
     # Refunds count towards the payment's refunded amount while in these states.
     LIVE_STATUSES = (Status.PENDING, Status.REQUIRES_ACTION, Status.SUCCEEDED)
+    # Accepted by Stripe but not gone through yet: the client is told it is on its way.
+    UNSETTLED_STATUSES = (Status.PENDING, Status.REQUIRES_ACTION)
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.PositiveIntegerField(help_text="In pence or cents.")

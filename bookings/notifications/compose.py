@@ -79,7 +79,7 @@ SUBJECTS: dict[str, str] = {
     Kind.RESCHEDULED: "Your session has moved to {day}",
     Kind.CANCELLED: "Your session on {day} is cancelled",
     Kind.REFUND_ISSUED: "Your refund of {refund} is on its way",
-    Kind.LATE_PAYMENT_REFUNDED: "We couldn't keep your time on {day}: payment refunded",
+    Kind.LATE_PAYMENT: "We couldn't keep your time on {day}",
     Kind.REFUND_ATTENTION: "A refund needs you: {client}, {refund}",
     Kind.PHOTOGRAPHER_BOOKED: "New booking: {client}, {day}",
     Kind.PHOTOGRAPHER_RESCHEDULED: "Booking moved: {client}, now {day}",
@@ -188,9 +188,8 @@ def context_for(log: NotificationLog, *, studio: Studio, now: datetime) -> dict:
             start, start + (booking.ends_at - booking.starts_at), studio=studio, now=now
         )
         context["previous_when"] = None
-    if log.kind in {Kind.CANCELLED, Kind.REFUND_ISSUED, Kind.LATE_PAYMENT_REFUNDED}:
-        money = ledger.booking_money(booking)
-        context["refunded"] = money.display(money.refunded) if money.refunded else ""
+    if log.kind in {Kind.CANCELLED, Kind.REFUND_ISSUED, Kind.LATE_PAYMENT}:
+        context.update(refund_facts(booking))
     if log.kind == Kind.REFUND_ATTENTION:
         context["attention"] = list(
             Refund.objects.needing_attention()
@@ -201,6 +200,21 @@ def context_for(log: NotificationLog, *, studio: Studio, now: datetime) -> dict:
         context["refunded"] = format_money(total, booking.currency) if total else ""
         context["desk_url"] = settings.SITE_URL + reverse("admin:index")
     return context
+
+
+def refund_facts(booking: Booking) -> dict:
+    """What the client is told about their money, as it stands when the email is built: a
+    refund is "on its way" until Stripe says it has gone through, "refunded" only then."""
+    money = ledger.booking_money(booking)
+
+    def shown(amount: int) -> str:
+        return money.display(amount) if amount else ""
+
+    return {
+        "refunded": shown(money.refund_completed),
+        "refund_on_its_way": shown(money.refund_in_progress),
+        "deposit_kept": shown(money.deposit_kept),
+    }
 
 
 def subject_for(log: NotificationLog, context: dict) -> str:

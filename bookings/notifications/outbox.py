@@ -112,8 +112,7 @@ def notify_after_commit(*, booking: Booking, kind: str) -> None:
 
     Call it inside the transaction that makes the change. Safe to call twice for the same
     change (the rows are unique per booking, kind and revision). Kinds: confirmation,
-    rescheduled, cancelled, refund_issued, late_payment_refunded, and refund_attention (to the
-    studio).
+    rescheduled, cancelled, refund_issued, late_payment, and refund_attention (to the studio).
     The photographer's notice goes alongside the first three.
     """
     if kind not in SENT_FOR:

@@ -8,6 +8,7 @@ While Stripe cannot be reached the sweep sends the row again with back-off (5 mi
 at most every 4 hours) for 5 days. A refund that needs a person (Stripe refused it or its API
 key, the 5 days ran out, or Stripe says it failed or waits for an action) alerts the studio by
 email, once, and is listed on the desk, where the owner can try it again (`refund_retry`).
+The client is told "refunded" (refund_issued) only when Stripe says the refund succeeded.
 """
 
 import logging
@@ -176,15 +177,17 @@ def refund_object_apply(obj: dict) -> str:
     refund.save()
     settle(payment)
     payment.save()
-    became_live = previous not in Refund.LIVE_STATUSES and refund.status in Refund.LIVE_STATUSES
-    if became_live and refund.reason != Refund.Reason.LATE_PAYMENT:
-        notify_after_commit(booking=booking, kind=Kind.REFUND_ISSUED)
-    if previous != refund.status and refund.status in (
-        Refund.Status.FAILED,
-        Refund.Status.REQUIRES_ACTION,
-    ):
-        notify_after_commit(booking=booking, kind=Kind.REFUND_ATTENTION)
+    if previous != refund.status:
+        _tell_of_change(refund, booking)
     return f"refund {refund.status}"
+
+
+def _tell_of_change(refund: Refund, booking: Booking) -> None:
+    """The client hears of a refund once it has gone through; the studio, if it needs them."""
+    if refund.status == Refund.Status.SUCCEEDED:
+        notify_after_commit(booking=booking, kind=Kind.REFUND_ISSUED)
+    elif refund.status in (Refund.Status.FAILED, Refund.Status.REQUIRES_ACTION):
+        notify_after_commit(booking=booking, kind=Kind.REFUND_ATTENTION)
 
 
 # Refunds

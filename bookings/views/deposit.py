@@ -168,6 +168,11 @@ def confirmed(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     if booking.status == Booking.Status.HELD and not confirming:
         return redirect("bookings:deposit", booking.public_id)
+    paid_too_late = (
+        booking.status != Booking.Status.CONFIRMED
+        and payment is not None
+        and payment.paid_at is not None
+    )
     return render(
         request,
         "bookings/confirmed.html",
@@ -175,11 +180,8 @@ def confirmed(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "booking": booking,
             "balance_at_studio": ledger.balance_after_deposit_display(booking),
             "confirming": confirming,
-            "paid_too_late": (
-                booking.status != Booking.Status.CONFIRMED
-                and payment is not None
-                and payment.paid_at is not None
-            ),
+            "paid_too_late": paid_too_late,
+            "money": ledger.booking_money(booking) if paid_too_late else None,
             "payment": payment,
             "manage_url": links.manage_path(booking),
             "start_local": booking.starts_at.astimezone(Studio.load().zone),

@@ -30,7 +30,10 @@ def test_a_client_cancelling_in_time_is_refunded_through_the_refund_api(
 
     response = cancel_as_client(client, booking, django_capture_on_commit_callbacks)
 
-    assert "Your deposit will be refunded" in unescape(response.content.decode())
+    assert (
+        "Your refund of £50.00 has been requested; we'll email you once it has gone through."
+        in unescape(response.content.decode())
+    )
     [call] = fake_stripe.calls("POST", "/v1/refunds")
     public_id = str(booking.public_id)
     key = f"deposit-refund:{public_id}:1:1"
