@@ -25,6 +25,10 @@ class HoldLapsed(BookingError):
     """The hold on the time ran out before the deposit was paid."""
 
 
+class RefundRetryRefused(BookingError):
+    """A refund cannot be tried again (not failed, tried again already, or nothing left)."""
+
+
 class ResendRefused(BookingError):
     """An email cannot be sent again (not sent yet, no longer relevant, or no address)."""
 

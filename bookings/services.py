@@ -27,6 +27,7 @@ from .models import (
 )
 from .notifications.kinds import Kind
 from .notifications.outbox import notification_resend, notify_after_commit
+from .payments.mode import deposits_taken
 from .payments.refunds import deposit_refund
 from .selectors import find_slot
 
@@ -111,8 +112,11 @@ def booking_create_hold(
     """Hold a free slot for HOLD_DURATION while the client pays the deposit.
 
     With `photographer=None` ("any available") the first photographer free at that time takes it.
+    The booking's terms are fixed here: the session type's price, and its deposit unless the
+    studio takes payment at the studio (PAYMENTS_MODE=at_studio), when the deposit is nil.
     """
     now = now or timezone.now()
+    deposit_amount = session_type.deposit_amount if deposits_taken() else 0
     for photographer_id in _candidates(session_type, photographer):
         # The lock serialises holds per photographer, so the daily cap and the other
         # rules are checked against a calendar nobody else is changing.
@@ -138,7 +142,7 @@ def booking_create_hold(
                     notes=client.notes,
                     intake_answers=intake_answers,
                     price_amount=session_type.price_amount,
-                    deposit_amount=session_type.deposit_amount,
+                    deposit_amount=deposit_amount,
                     currency=session_type.currency,
                     policy=policy,
                     policy_accepted_at=now,

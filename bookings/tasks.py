@@ -10,13 +10,14 @@ from studio.queue import enqueue_after_commit
 from . import client_data, services
 from .jobs import Job
 from .notifications import sending, sweep
-from .payments import checkout, events, gateway, refunds
+from .payments import checkout, events, refunds
+from .payments.mode import stripe_enabled
 
 
 @shared_task(name=Job.HOLDS_EXPIRE_LAPSED)
 def bookings_expire_lapsed() -> int:
     expired = services.bookings_expire_lapsed()
-    if expired and gateway.stripe_enabled():
+    if expired and stripe_enabled():
         # Holds that lapsed on our side first: close their Checkout Sessions now.
         enqueue_after_commit(Job.CHECKOUTS_CLOSE_LAPSED, booking_ids=expired)
     return len(expired)
@@ -26,7 +27,7 @@ def bookings_expire_lapsed() -> int:
 def stripe_checkouts_close_lapsed(booking_ids: list[int] | None = None) -> int:
     """Expire the Checkout Sessions of lapsed holds (also every minute, for holds expired
     elsewhere, e.g. when another client's hold took the time)."""
-    if not gateway.stripe_enabled():
+    if not stripe_enabled():
         return 0
     return checkout.checkout_sessions_close_lapsed(booking_ids=booking_ids)
 
@@ -38,16 +39,17 @@ def stripe_refund_send(refund_id: int) -> str:
 
 @shared_task(name=Job.REFUNDS_SWEEP)
 def stripe_refunds_sweep() -> int:
-    """Send refunds still `requested`: the broker lost the task, or Stripe said try later."""
-    if not gateway.stripe_enabled():
-        return 0
+    """Send refunds still `requested`: the broker lost the task, or Stripe said try later.
+
+    Whatever the payments mode: Stripe deposits taken before the studio stopped taking them
+    are still refunded through Stripe (and a refund that cannot be sent reaches the desk)."""
     return refunds.refunds_send_requested()
 
 
 @shared_task(name=Job.STRIPE_RECONCILE_EVENTS)
 def stripe_reconcile_events() -> int:
     """Process recent events whose webhook delivery failed."""
-    if not gateway.stripe_enabled():
+    if not stripe_enabled():
         return 0
     return events.reconcile_undelivered_events()
 

@@ -8,6 +8,9 @@ urlpatterns = [
     path("", catalogue.session_type_list, name="list"),
     path("deposit/<uuid:public_id>/", deposit.deposit, name="deposit"),
     path("deposit/<uuid:public_id>/demo/", deposit.deposit_demo, name="deposit-demo"),
+    path(
+        "deposit/<uuid:public_id>/at-studio/", deposit.deposit_at_studio, name="deposit-at-studio"
+    ),
     path("deposit/<uuid:public_id>/checkout/", deposit.deposit_checkout, name="deposit-checkout"),
     path("confirmed/<uuid:public_id>/", deposit.confirmed, name="confirmed"),
     path("manage/<uuid:public_id>/<str:token>/", manage.manage, name="manage"),

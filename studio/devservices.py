@@ -122,11 +122,21 @@ def development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
-def run_site(env: dict[str, str]) -> int:
+def development_settings(env: dict[str, str]) -> dict[str, str]:
+    """What `make run` sets unless the environment says otherwise: DEBUG, a key kept in .data/,
+    and the payments mode: Stripe when its keys are given, else the labelled demo deposit
+    (which the settings refuse without DEBUG)."""
     env.setdefault("DEBUG", "true")
-    env.setdefault("SECRET_KEY", development_secret_key())
+    if "SECRET_KEY" not in env:
+        env["SECRET_KEY"] = development_secret_key()
+    env.setdefault("SITE_URL", f"http://127.0.0.1:{env.get('PORT', '8000')}")
+    env.setdefault("PAYMENTS_MODE", "stripe" if env.get("STRIPE_SECRET_KEY") else "demo")
+    return env
+
+
+def run_site(env: dict[str, str]) -> int:
+    development_settings(env)
     port = env.get("PORT", "8000")
-    env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     python = sys.executable
     for step in (["migrate", "--no-input"], ["seed_demo"]):
         subprocess.run([python, "manage.py", *step], env=env, cwd=ROOT, check=True)
@@ -164,6 +174,7 @@ def run_site(env: dict[str, str]) -> int:
     log(f"site:  http://127.0.0.1:{port}/")
     log(f"admin: http://127.0.0.1:{port}/admin/  (logins printed by seed_demo above)")
     log(f"mail:  http://127.0.0.1:{port}/dev/outbox/  (messages the site sent)")
+    log(f"payments: {env['PAYMENTS_MODE']}  (PAYMENTS_MODE; see README: Configuration)")
     log("Ctrl-C stops everything")
     try:
         while all(child.poll() is None for child in children.values()):

@@ -1,7 +1,8 @@
 """The site's one settings module, driven by environment variables (see README: Configuration).
 
 Production is the default posture: DEBUG is off unless asked for, and with DEBUG off the site
-refuses to start without a strong SECRET_KEY, DATABASE_URL and REDIS_URL.
+refuses to start without a strong SECRET_KEY, DATABASE_URL and REDIS_URL, or in a payments mode
+where clients could book without paying (PAYMENTS_MODE below).
 """
 
 import os
@@ -371,6 +372,41 @@ STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 # Tests point the stripe package at a local fake; production leaves this empty.
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+
+# How clients pay for a booking (README: Configuration):
+#   stripe     the deposit is paid on Stripe Checkout (needs both Stripe variables above);
+#   at_studio  bookings are confirmed with nothing paid online: the full price is paid on the day;
+#   demo       a labelled pretend payment that moves no money, for development only (`make run`
+#              chooses it when no Stripe keys are given).
+# With DEBUG off the site refuses to start in a mode where clients could book without paying
+# and the studio not know it: demo, or stripe without its keys.
+PAYMENTS_MODES = ("stripe", "at_studio", "demo")
+PAYMENTS_MODE = (env_str("PAYMENTS_MODE") or "stripe").lower()
+if PAYMENTS_MODE not in PAYMENTS_MODES:
+    raise ImproperlyConfigured(
+        f"PAYMENTS_MODE must be one of {', '.join(PAYMENTS_MODES)}, not {PAYMENTS_MODE!r}."
+    )
+if not DEBUG and PAYMENTS_MODE == "demo":
+    raise ImproperlyConfigured(
+        "PAYMENTS_MODE=demo confirms bookings without taking any money: it is for development "
+        "(DEBUG=true) only. In production set PAYMENTS_MODE=stripe with STRIPE_SECRET_KEY and "
+        "STRIPE_WEBHOOK_SECRET, or PAYMENTS_MODE=at_studio to take payment at the studio."
+    )
+_missing_stripe = [
+    name
+    for name, value in (
+        ("STRIPE_SECRET_KEY", STRIPE_SECRET_KEY),
+        ("STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET),
+    )
+    if not value
+]
+if not DEBUG and PAYMENTS_MODE == "stripe" and _missing_stripe:
+    raise ImproperlyConfigured(
+        f"PAYMENTS_MODE is stripe but {' and '.join(_missing_stripe)} "
+        f"{'is' if len(_missing_stripe) == 1 else 'are'} not set, so no deposit could be taken "
+        "or confirmed. Set them (docs/stripe.md), or set PAYMENTS_MODE=at_studio to confirm "
+        "bookings without a deposit and take payment at the studio."
+    )
 
 LOGIN_URL = "admin:login"
 

@@ -6,6 +6,9 @@ required and unknown parameters, `expires_at` 30 minutes to 24 hours ahead, idem
 same key with the same parameters replays the first answer; with other parameters it is a 400
 `idempotency_error`). Every request is recorded, parsed, so tests assert exactly what was sent.
 
+`unreachable()` takes it off the network for a while (an outage); a wrong secret key gets 401
+and `fail_next(status=403, ...)` a restricted key's permission error, as Stripe answers them.
+
 It also plays the hosted Checkout page: GET /pay/<session id> shows a Pay button; paying marks
 the session paid, POSTs a signed `checkout.session.completed` event to `webhook_url` (made like
 Stripe's: HMAC-SHA256 of "{timestamp}.{payload}", header `Stripe-Signature: t=...,v1=...`) and
@@ -166,6 +169,9 @@ class FakeStripe:
     # Running
 
     def start(self) -> FakeStripe:
+        return self._serve(("127.0.0.1", 0))
+
+    def _serve(self, address: tuple[str, int]) -> FakeStripe:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -191,7 +197,7 @@ class FakeStripe:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(address, Handler)
         self._server.daemon_threads = True
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -202,6 +208,17 @@ class FakeStripe:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+
+    @contextlib.contextmanager
+    def unreachable(self) -> Iterator[None]:
+        """Stripe can't be reached inside the block (connections are refused, as in an outage
+        or a network split); afterwards it answers again on the same address, state kept."""
+        address = self._server.server_address[:2]
+        self.stop()
+        try:
+            yield
+        finally:
+            self._serve(address)
 
     @property
     def url(self) -> str:
@@ -615,6 +632,7 @@ class FakeStripe:
 def running(settings, *, webhook_url: str | None = None) -> Iterator[FakeStripe]:
     """A started fake, with the site's Stripe settings pointing at it (pytest `settings`)."""
     fake = FakeStripe(webhook_url=webhook_url).start()
+    settings.PAYMENTS_MODE = "stripe"
     settings.STRIPE_SECRET_KEY = fake.api_key
     settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
     settings.STRIPE_API_BASE = fake.url

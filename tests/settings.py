@@ -7,9 +7,17 @@ os.environ.setdefault("SECRET_KEY", "tests-only-" + "x7Qp2vLm9" * 6)
 os.environ.setdefault("EMAIL_HOST", "127.0.0.1")
 os.environ.setdefault("CACHE_KEY_PREFIX", "tests")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server with Playwright
+# The production settings check the payments mode on import, and with DEBUG off and no Stripe
+# keys they accept only at_studio; the suite's own mode is chosen below, after the import.
+os.environ["PAYMENTS_MODE"] = "at_studio"
 
 from studio.settings import *  # noqa: F403
 from studio.settings import BASE_DIR, STORAGES
+
+# The suite runs with the demo deposit (no Stripe, no keys): production refuses that mode, but
+# tests book without a payment provider. The fake_stripe fixture switches to "stripe" with the
+# fake's keys; processes the tests start pick their mode with TEST_PAYMENTS_MODE.
+PAYMENTS_MODE = os.environ.get("TEST_PAYMENTS_MODE", "demo")
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

@@ -22,7 +22,7 @@ from ..models import (
     Payment,
 )
 from ..params import parse_start
-from ..payments import ledger, offline
+from ..payments import ledger, offline, refunds
 from ..selectors import availability
 from .base import OwnCalendarMixin
 
@@ -53,10 +53,12 @@ class PaymentInline(admin.TabularInline):
     @admin.display(description="Refunds")
     def refunds_display(self, payment: Payment) -> str:
         refunds = list(payment.refunds.all())
+        tried_again = {refund.retry_of_id for refund in refunds}
         return (
             "; ".join(
                 f"{refund.amount_display} {refund.get_status_display().lower()}"
                 + (f" ({refund.failure_reason})" if refund.failure_reason else "")
+                + (", tried again" if refund.pk in tried_again else "")
                 for refund in refunds
             )
             or "—"
@@ -189,6 +191,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
         "mark_completed",
         "mark_no_show",
         "record_balance_paid",
+        "retry_failed_refunds",
     ]
 
     def has_add_permission(self, request):
@@ -204,8 +207,16 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
             or "—"
         )
 
+    def has_retry_permission(self, request) -> bool:
+        return request.user.is_superuser  # money goes back to clients on the owner's word
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        actions = [(name, getattr(self, str(name)).short_description) for name in self.actions]
+        allowed = self.get_actions(request)
+        actions = [
+            (name, getattr(self, str(name)).short_description)
+            for name in self.actions
+            if name in allowed
+        ]
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), "booking_actions": actions}
         )
@@ -299,6 +310,15 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
             "Balance recorded as paid",
         )
 
+    @admin.action(description="Try the failed refunds again", permissions=["retry"])
+    def retry_failed_refunds(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda b: refunds.booking_refunds_retry(booking=b, actor=self.actor(request)),
+            "Failed refunds sent again",
+        )
+
     def get_urls(self):
         own = [
             path(
@@ -323,7 +343,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
     def act_view(self, request, pk, action):
         """The booking page's action buttons: the same actions, for one booking."""
         booking = self._own_booking(request, pk)
-        if request.method != "POST" or action not in self.actions:
+        if request.method != "POST" or action not in self.get_actions(request):
             raise PermissionDenied
         getattr(self, action)(request, Booking.objects.filter(pk=booking.pk))
         return redirect("admin:bookings_booking_change", booking.pk)

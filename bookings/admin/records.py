@@ -1,19 +1,24 @@
 """Records of what happened, to read: Stripe events, refunds, and the email log."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..actors import staff_actor
-from ..errors import ResendRefused
+from ..errors import RefundRetryRefused, ResendRefused
 from ..models import (
     NotificationLog,
     Refund,
     StripeEvent,
 )
 from ..notifications.outbox import notification_resend
+from ..payments.refunds import refund_retry
 from .base import OwnCalendarMixin, ReadOnlyAdmin
 
 
@@ -26,12 +31,88 @@ class StripeEventAdmin(ReadOnlyAdmin):
     search_fields = ["event_id", "outcome"]
 
 
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    title = "needs you"
+    parameter_name = "needs_attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Failed or waiting at Stripe, not tried again")]
+
+    def queryset(self, request, queryset):
+        return queryset.needing_attention() if self.value() == "yes" else queryset
+
+
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "payment", "amount_display", "status", "reason", "actor"]
-    list_filter = ["status", "reason"]
+    """Money going back to clients. A failed refund can be tried again by the studio's owner."""
+
+    list_display = [
+        "created_at",
+        "payment",
+        "amount_display",
+        "status",
+        "reason",
+        "actor",
+        "send_attempts",
+        "next_try",
+        "failure_reason",
+    ]
+    list_filter = [NeedsAttentionFilter, "status", "reason"]
     search_fields = ["stripe_refund_id", "payment__booking__client_email"]
     list_select_related = ["payment"]
+    actions = ["try_again"]
+
+    @admin.display(description="next try", ordering="next_attempt_at")
+    def next_try(self, refund: Refund) -> str:
+        if refund.status != Refund.Status.REQUESTED:
+            return "—"
+        return f"{timezone.localtime(refund.next_attempt_at):%Y-%m-%d %H:%M}"
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(description="Try again (a new refund of what is left)", permissions=["retry"])
+    def try_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for refund in queryset.order_by("pk"):
+            self._retry(request, refund)
+
+    def _retry(self, request: HttpRequest, refund: Refund) -> None:
+        try:
+            retry = refund_retry(refund=refund, actor=staff_actor(request.user))
+        except RefundRetryRefused as refusal:
+            self.message_user(
+                request, f"{refund}: {refusal.message} Nothing was changed.", messages.ERROR
+            )
+        else:
+            self.message_user(
+                request,
+                f"A new refund of {retry.amount_display} is on its way to Stripe.",
+                messages.SUCCESS,
+            )
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/retry/",
+                self.admin_site.admin_view(self.retry_view),
+                name="bookings_refund_retry",
+            )
+        ]
+        return own + super().get_urls()
+
+    def retry_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The dashboard's "Try again" button: one refund, by the owner, by POST."""
+        if request.method != "POST" or not self.has_retry_permission(request):
+            raise PermissionDenied
+        refund = Refund.objects.filter(pk=pk).first()
+        if refund is None:
+            self.message_user(request, "That refund no longer exists.", messages.ERROR)
+        else:
+            self._retry(request, refund)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("admin:bookings_refund_changelist")
+        return redirect(back)
 
 
 @admin.register(NotificationLog)

@@ -1,5 +1,5 @@
-"""The desk's dashboard: the coming week, holds awaiting payment, deposits, and a chart of
-bookings and deposit revenue per week (drawn on the server as SVG)."""
+"""The desk's dashboard: the coming week, holds awaiting payment, refunds that need a person,
+deposits, and a chart of bookings and deposit revenue per week (drawn on the server as SVG)."""
 
 from datetime import datetime, timedelta
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from studio.models import Studio
 
-from ..models import Booking, Payment
+from ..models import Booking, Payment, Refund
 from ..money import format_money
 from ..payments import ledger
 from ..slots import local_instant
@@ -115,6 +115,12 @@ def dashboard(user) -> dict:
         .select_related("session_type")
         .order_by("hold_expires_at")[:20]
     )
+    refunds_attention = list(
+        Refund.objects.needing_attention()
+        .filter(payment__booking__in=bookings)
+        .select_related("payment__booking")
+        .order_by("created_at", "pk")[:20]
+    )
     money = ledger.deposits_since(bookings, since=month_start)
     currency = (
         Payment.objects.values_list("currency", flat=True).first()
@@ -126,6 +132,9 @@ def dashboard(user) -> dict:
         "desk": {
             "upcoming": [(b, b.starts_at.astimezone(zone)) for b in upcoming],
             "holds": holds,
+            "refunds_attention": refunds_attention,
+            # Money goes back to clients on the owner's word only.
+            "may_retry_refunds": user.is_superuser,
             "deposits_taken": format_money(money["taken"], currency),
             "deposits_refunded": format_money(money["refunded"], currency),
             "figures": figures,

@@ -33,6 +33,7 @@ def day_sessions(*, user, day: date) -> list[dict]:
                 "end": booking.ends_at.astimezone(zone),
                 "balance_due": money.display(money.balance_due),
                 "has_balance": money.balance_due > 0,
+                "no_deposit": not money.deposit and not money.deposit_paid,
             }
         )
     return sheet

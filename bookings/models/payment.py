@@ -99,11 +99,23 @@ class StripeEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
 
+class RefundQuerySet(models.QuerySet):
+    def needing_attention(self) -> "RefundQuerySet":
+        """Refunds a person must look at: given up on (or refused) here, or failed or waiting
+        for an action at Stripe, and not tried again since."""
+        return self.filter(
+            status__in=[Refund.Status.FAILED, Refund.Status.REQUIRES_ACTION],
+            retried_by__isnull=True,
+        )
+
+
 class Refund(models.Model):
     """Money given back on a payment: one row per refund we ask Stripe for (or Stripe tells us of).
 
     A row starts `requested` in the transaction that decides the refund; a Celery task sends it
     to the Refund API after commit with the row's idempotency key, and refund events move it on.
+    While Stripe cannot be reached it is sent again with back-off (`next_attempt_at`) until
+    `give_up_at`; then, or when Stripe refuses it, it is `failed` and shown on the desk.
     """
 
     class Status(models.TextChoices):
@@ -122,6 +134,8 @@ class Refund(models.Model):
 
     # Refunds count towards the payment's refunded amount while in these states.
     LIVE_STATUSES = (Status.PENDING, Status.REQUIRES_ACTION, Status.SUCCEEDED)
+    # Accepted by Stripe but not gone through yet: the client is told it is on its way.
+    UNSETTLED_STATUSES = (Status.PENDING, Status.REQUIRES_ACTION)
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.PositiveIntegerField(help_text="In pence or cents.")
@@ -131,14 +145,41 @@ class Refund(models.Model):
     actor = models.CharField(max_length=100, default="system")
     idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
     stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    send_attempts = models.PositiveSmallIntegerField(default=0)
-    failure_reason = models.CharField(max_length=300, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the site has tried to send it to Stripe."
+    )
+    failure_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why the last try failed, in Stripe's words."
+    )
+    next_attempt_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="While waiting to be sent: the site tries again no earlier than this.",
+    )
+    give_up_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="If Stripe still can't be reached by then, the refund is marked failed and "
+        "shown on the desk for you to try again.",
+    )
+    retry_of = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retried_by",
+        help_text="The failed refund this one tries again.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RefundQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Refund {format_money(self.amount, self.currency)} ({self.status})"

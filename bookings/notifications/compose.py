@@ -22,9 +22,10 @@ from studio.models import Studio
 
 from .. import ics
 from ..links import manage_url
-from ..models import Booking, NotificationLog
+from ..models import Booking, NotificationLog, Refund
+from ..money import format_money
 from ..payments import ledger
-from .kinds import PHOTOGRAPHER_KINDS, Kind, message_kind, reminder_offset
+from .kinds import PHOTOGRAPHER_KINDS, STUDIO_KINDS, Kind, message_kind, reminder_offset
 
 # Preparation advice, per session type slug ("default" for the rest). Plain sentences; the
 # emails link the studio's journal for more.
@@ -78,7 +79,8 @@ SUBJECTS: dict[str, str] = {
     Kind.RESCHEDULED: "Your session has moved to {day}",
     Kind.CANCELLED: "Your session on {day} is cancelled",
     Kind.REFUND_ISSUED: "Your refund of {refund} is on its way",
-    Kind.LATE_PAYMENT_REFUNDED: "We couldn't keep your time on {day}: payment refunded",
+    Kind.LATE_PAYMENT: "We couldn't keep your time on {day}",
+    Kind.REFUND_ATTENTION: "A refund needs you: {client}, {refund}",
     Kind.PHOTOGRAPHER_BOOKED: "New booking: {client}, {day}",
     Kind.PHOTOGRAPHER_RESCHEDULED: "Booking moved: {client}, now {day}",
     Kind.PHOTOGRAPHER_CANCELLED: "Booking cancelled: {client}, {day}",
@@ -167,6 +169,7 @@ def context_for(log: NotificationLog, *, studio: Studio, now: datetime) -> dict:
         "policy": booking.policy,
         "offset_hours": reminder_offset(log.kind),
         "to_photographer": log.kind in PHOTOGRAPHER_KINDS,
+        "to_studio": log.kind in STUDIO_KINDS,
         "admin_url": settings.SITE_URL
         + reverse("admin:bookings_booking_change", args=[booking.pk]),
     }
@@ -185,10 +188,33 @@ def context_for(log: NotificationLog, *, studio: Studio, now: datetime) -> dict:
             start, start + (booking.ends_at - booking.starts_at), studio=studio, now=now
         )
         context["previous_when"] = None
-    if log.kind in {Kind.CANCELLED, Kind.REFUND_ISSUED, Kind.LATE_PAYMENT_REFUNDED}:
-        money = ledger.booking_money(booking)
-        context["refunded"] = money.display(money.refunded) if money.refunded else ""
+    if log.kind in {Kind.CANCELLED, Kind.REFUND_ISSUED, Kind.LATE_PAYMENT}:
+        context.update(refund_facts(booking))
+    if log.kind == Kind.REFUND_ATTENTION:
+        context["attention"] = list(
+            Refund.objects.needing_attention()
+            .filter(payment__booking=booking)
+            .order_by("created_at", "pk")
+        )
+        total = ledger.refunds_total(context["attention"])
+        context["refunded"] = format_money(total, booking.currency) if total else ""
+        context["desk_url"] = settings.SITE_URL + reverse("admin:index")
     return context
+
+
+def refund_facts(booking: Booking) -> dict:
+    """What the client is told about their money, as it stands when the email is built: a
+    refund is "on its way" until Stripe says it has gone through, "refunded" only then."""
+    money = ledger.booking_money(booking)
+
+    def shown(amount: int) -> str:
+        return money.display(amount) if amount else ""
+
+    return {
+        "refunded": shown(money.refund_completed),
+        "refund_on_its_way": shown(money.refund_in_progress),
+        "deposit_kept": shown(money.deposit_kept),
+    }
 
 
 def subject_for(log: NotificationLog, context: dict) -> str:

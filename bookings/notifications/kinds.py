@@ -9,8 +9,12 @@ class Kind(StrEnum):
     CONFIRMATION = "confirmation"
     RESCHEDULED = "rescheduled"
     CANCELLED = "cancelled"
+    # Sent when Stripe says a refund has gone through (succeeded), never when it is requested.
     REFUND_ISSUED = "refund_issued"
-    LATE_PAYMENT_REFUNDED = "late_payment_refunded"
+    # The deposit arrived after the time was taken or the booking cancelled: it is being refunded.
+    LATE_PAYMENT = "late_payment"
+    # To the studio: a refund needs a person (Stripe refused it, or it could not be sent for days).
+    REFUND_ATTENTION = "refund_attention"
     PHOTOGRAPHER_BOOKED = "photographer_booked"
     PHOTOGRAPHER_RESCHEDULED = "photographer_rescheduled"
     PHOTOGRAPHER_CANCELLED = "photographer_cancelled"
@@ -24,7 +28,8 @@ SENT_FOR: dict[str, tuple[Kind, ...]] = {
     Kind.RESCHEDULED: (Kind.RESCHEDULED, Kind.PHOTOGRAPHER_RESCHEDULED),
     Kind.CANCELLED: (Kind.CANCELLED, Kind.PHOTOGRAPHER_CANCELLED),
     Kind.REFUND_ISSUED: (Kind.REFUND_ISSUED,),
-    Kind.LATE_PAYMENT_REFUNDED: (Kind.LATE_PAYMENT_REFUNDED,),
+    Kind.LATE_PAYMENT: (Kind.LATE_PAYMENT,),
+    Kind.REFUND_ATTENTION: (Kind.REFUND_ATTENTION,),
 }
 
 CLIENT_KINDS = frozenset(
@@ -33,7 +38,7 @@ CLIENT_KINDS = frozenset(
         Kind.RESCHEDULED,
         Kind.CANCELLED,
         Kind.REFUND_ISSUED,
-        Kind.LATE_PAYMENT_REFUNDED,
+        Kind.LATE_PAYMENT,
     }
 )
 PHOTOGRAPHER_KINDS = frozenset(
@@ -44,6 +49,8 @@ PHOTOGRAPHER_KINDS = frozenset(
         Kind.PHOTOGRAPHER_RELEASED,
     }
 )
+# Emails to the studio's own address (its profile's email).
+STUDIO_KINDS = frozenset({Kind.REFUND_ATTENTION})
 REMINDER_PREFIX = f"{Kind.REMINDER}_"
 
 

@@ -13,7 +13,7 @@ from studio.queue import enqueue_now
 from ..errors import ResendRefused
 from ..jobs import Job
 from ..models import Booking, NotificationLog
-from .kinds import PHOTOGRAPHER_KINDS, SENT_FOR, Kind, reminder_kind
+from .kinds import PHOTOGRAPHER_KINDS, SENT_FOR, STUDIO_KINDS, Kind, reminder_kind
 from .relevance import irrelevance
 
 Status = NotificationLog.Status
@@ -57,6 +57,8 @@ def _dispatch_after_commit(log_ids: list[int]) -> None:
 def recipient_for(booking: Booking, kind: str) -> str:
     if kind in PHOTOGRAPHER_KINDS:
         return booking.photographer.email
+    if kind in STUDIO_KINDS:
+        return Studio.load().email
     return booking.client_email
 
 
@@ -110,8 +112,8 @@ def notify_after_commit(*, booking: Booking, kind: str) -> None:
 
     Call it inside the transaction that makes the change. Safe to call twice for the same
     change (the rows are unique per booking, kind and revision). Kinds: confirmation,
-    rescheduled, cancelled, refund_issued, late_payment_refunded. The photographer's notice
-    goes alongside the first three.
+    rescheduled, cancelled, refund_issued, late_payment, and refund_attention (to the studio).
+    The photographer's notice goes alongside the first three.
     """
     if kind not in SENT_FOR:
         raise ValueError(f"Unknown notification kind {kind!r}; expected one of {sorted(SENT_FOR)}")

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from ..models import Booking, NotificationLog
+from ..models import Booking, NotificationLog, Refund
 from .kinds import Kind, is_reminder
 
 Status = NotificationLog.Status
@@ -34,4 +34,8 @@ def irrelevance(log: NotificationLog, *, now: datetime) -> str:
         booking.status != Booking.Status.CANCELLED
     ):
         return "The booking is not cancelled."
+    if log.kind == Kind.REFUND_ATTENTION and not (
+        Refund.objects.needing_attention().filter(payment__booking=booking).exists()
+    ):
+        return "No refund on this booking needs attention any more."
     return ""

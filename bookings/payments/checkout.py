@@ -168,7 +168,7 @@ def checkout_session_paid(session: dict) -> str:
         booking_confirm(booking=booking, actor=Actor.SYSTEM, note="deposit paid (stripe)")
     except (SlotUnavailable, TransitionRefused):
         if request_refund(payment, reason=Refund.Reason.LATE_PAYMENT, actor=Actor.SYSTEM):
-            notify_after_commit(booking=booking, kind=Kind.LATE_PAYMENT_REFUNDED)
+            notify_after_commit(booking=booking, kind=Kind.LATE_PAYMENT)
         return Outcome.PAID_TOO_LATE
     return Outcome.CONFIRMED
 

@@ -27,13 +27,18 @@ TIMEOUT = (5, 20)
 
 
 class GatewayError(Exception):
-    """Stripe refused or could not be reached. `transient`: the same request may work later."""
+    """Stripe refused or could not be reached. `transient`: the same request may work later.
 
-    def __init__(self, message: str, *, transient: bool, code: str = ""):
+    `key_refused`: Stripe did not accept the site's API key (revoked, mistyped, or a restricted
+    key without the permission): no request will work until a person changes the key.
+    """
+
+    def __init__(self, message: str, *, transient: bool, code: str = "", key_refused: bool = False):
         super().__init__(message)
         self.message = message
         self.transient = transient
         self.code = code
+        self.key_refused = key_refused
 
 
 def client() -> stripe.StripeClient:
@@ -51,14 +56,19 @@ def _call(what: str, function, *args, **kwargs) -> Any:
         return function(*args, **kwargs)
     except stripe.StripeError as error:
         status = error.http_status or 0
-        transient = isinstance(
-            error,
-            stripe.APIConnectionError
-            | stripe.RateLimitError
-            | stripe.APIError
-            | stripe.AuthenticationError,
-        ) or (status >= 500 or status == 409)
         code = getattr(error, "code", None) or ""
+        if isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
+            logger.error("Stripe %s: the API key was refused (%s): %s", what, status, error)
+            raise GatewayError(
+                f"Stripe did not accept the site's API key (STRIPE_SECRET_KEY): "
+                f"{error.user_message or error}",
+                transient=False,
+                code=code,
+                key_refused=True,
+            ) from error
+        transient = isinstance(
+            error, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError
+        ) or (status >= 500 or status == 409)
         logger.warning("Stripe %s failed (%s %s): %s", what, status, code, error.user_message)
         raise GatewayError(
             error.user_message or str(error), transient=transient, code=code
@@ -189,11 +199,6 @@ def list_undelivered_events(*, since: datetime, types: list[str]) -> Iterator[di
 
     events = _call("events.list", fetch)
     return iter(sorted(events, key=lambda event: event.get("created") or 0))
-
-
-def stripe_enabled() -> bool:
-    """Whether deposits go through Stripe (a secret key is set)."""
-    return bool(settings.STRIPE_SECRET_KEY)
 
 
 class InvalidWebhook(Exception):

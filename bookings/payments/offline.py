@@ -1,27 +1,51 @@
-"""Payments taken outside Stripe: the development demo deposit, and balances paid at the studio.
+"""Payments taken outside Stripe: bookings paid for at the studio, balances paid there, and the
+development demo deposit.
 
-Without Stripe keys (development) a clearly labelled demo gateway confirms bookings through
+With PAYMENTS_MODE=at_studio (or a session type without a deposit) a booking is confirmed with
+nothing paid online, and the full price is due on the day. In development (PAYMENTS_MODE=demo,
+which the settings refuse without DEBUG) a clearly labelled demo gateway confirms bookings through
 the same service, `booking_confirm`, that Stripe payments use.
 """
+
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from ..actors import Actor
-from ..errors import (
-    TransitionRefused,
-)
+from ..errors import HoldLapsed, TransitionRefused
 from ..models import Booking, Payment
 from ..money import format_money
 from ..services import booking_confirm, booking_event_record
-from .gateway import stripe_enabled
 from .ledger import booking_money
+from .mode import demo_enabled
 
 Status = Payment.Status
 BookingStatus = Booking.Status
 
 
-# The demo gateway (development without Stripe keys)
+# Nothing to pay online
+
+
+@transaction.atomic
+def booking_confirm_without_deposit(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """Confirm a held booking whose terms carry no deposit: the client pays at the studio."""
+    now = now or timezone.now()
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.status == BookingStatus.CONFIRMED:
+        return booking
+    if booking.deposit_amount:
+        raise TransitionRefused("This booking's deposit has to be paid before it is confirmed.")
+    if not booking.is_waiting_for_deposit(now):
+        raise HoldLapsed("This hold has lapsed.")
+    return booking_confirm(
+        booking=booking,
+        actor=Actor.CLIENT,
+        note=f"no deposit: {format_money(booking.price_amount, booking.currency)} at the studio",
+    )
+
+
+# The demo gateway (development only: PAYMENTS_MODE=demo)
 
 
 @transaction.atomic
@@ -52,8 +76,8 @@ def payment_deposit_succeeded(
 
 
 def payment_demo_deposit(*, booking: Booking) -> Payment:
-    if stripe_enabled():
-        raise PermissionError("The demo gateway is off when Stripe is configured.")
+    if not demo_enabled():
+        raise PermissionError("The demo gateway is on only with PAYMENTS_MODE=demo.")
     return payment_deposit_succeeded(
         booking=booking,
         provider=Payment.Provider.DEMO,

@@ -15,6 +15,7 @@ from ..errors import SlotUnavailable
 from ..forms import BookingDetailsForm
 from ..models import CancellationPolicy, Photographer, SessionType
 from ..params import parse_start
+from ..payments.mode import deposits_taken
 from ..selectors import (
     find_slot,
     is_session_start,
@@ -147,6 +148,7 @@ def booking_details(request: HttpRequest, slug: str) -> HttpResponse:
             "start_local": slot.start.astimezone(zone),
             "end_local": slot.end.astimezone(zone),
             "photographer": photographer,
+            "deposit_online": deposits_taken() and session_type.deposit_amount > 0,
         },
         status=status,
     )

@@ -14,6 +14,7 @@ from studio.page_cache import cached_page
 
 from ..models import SessionType
 from ..params import parse_day
+from ..payments.mode import deposits_taken
 from ..selectors import (
     Availability,
     availability,
@@ -26,7 +27,11 @@ MAX_JSON_RANGE_DAYS = 62
 @require_GET
 @cached_page("site", "catalogue")
 def session_type_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "bookings/list.html", {"session_types": SessionType.objects.bookable()})
+    return render(
+        request,
+        "bookings/list.html",
+        {"session_types": SessionType.objects.bookable(), "deposit_online": deposits_taken()},
+    )
 
 
 def month_view(found: Availability, month: date, first: date, last: date, zone) -> dict:
@@ -131,6 +136,7 @@ def render_day_picker(
         "problem": problem,
         "zone_name": Studio.load().time_zone,
         "today": now.astimezone(zone).date(),
+        "deposit_online": deposits_taken() and session_type.deposit_amount > 0,
         **grid,
         **(extra or {}),
     }

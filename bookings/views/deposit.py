@@ -14,7 +14,8 @@ from studio.ratelimits import limit_posts
 from .. import links
 from ..errors import BookingError, HoldLapsed, PaymentUnavailable
 from ..models import Booking, Payment
-from ..payments import checkout, gateway, ledger, offline
+from ..payments import checkout, ledger, offline
+from ..payments.mode import PaymentsMode, demo_enabled, payments_mode, stripe_enabled
 from .common import error_page, own_booking, see_other
 
 
@@ -30,6 +31,15 @@ def hold_lapsed(request: HttpRequest, booking: Booking) -> HttpResponse:
     )
 
 
+def deposit_way(booking: Booking) -> str:
+    """How this hold is confirmed: "at_studio" (nothing to pay online), "stripe", "demo", or
+    "unavailable" (a hold with a deposit, made before the studio stopped taking them online)."""
+    if not booking.deposit_amount:
+        return "at_studio"
+    mode = payments_mode()
+    return "unavailable" if mode == PaymentsMode.AT_STUDIO else str(mode)
+
+
 def render_deposit(
     request: HttpRequest, booking: Booking, *, payment_error: str = "", status: int = 200
 ) -> HttpResponse:
@@ -39,7 +49,7 @@ def render_deposit(
         {
             "booking": booking,
             "balance_at_studio": ledger.balance_after_deposit_display(booking),
-            "demo": not gateway.stripe_enabled(),
+            "way": deposit_way(booking),
             "start_local": booking.starts_at.astimezone(Studio.load().zone),
             "cancelled": request.GET.get("cancelled") == "1" and not payment_error,
             "payment_error": payment_error,
@@ -64,7 +74,7 @@ def deposit(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def deposit_checkout(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Open (or reopen) the Stripe Checkout Session for the deposit and send the client there."""
     booking = own_booking(request, public_id)
-    if not gateway.stripe_enabled():
+    if not stripe_enabled() or not booking.deposit_amount:
         raise Http404
     if booking.status == Booking.Status.CONFIRMED:
         return redirect("bookings:confirmed", booking.public_id)
@@ -95,22 +105,43 @@ def deposit_checkout(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @limit_posts("booking")
 def deposit_demo(request: HttpRequest, public_id: UUID) -> HttpResponse:
     booking = own_booking(request, public_id)
-    if gateway.stripe_enabled():
+    if not demo_enabled() or not booking.deposit_amount:
         raise Http404
     if booking.status == Booking.Status.CONFIRMED:
         return see_other("bookings:confirmed", booking.public_id)
     try:
         offline.payment_demo_deposit(booking=booking)
     except BookingError as error:
-        return error_page(
-            request,
-            title="We couldn't confirm this booking",
-            message=error.message,
-            status=409,
-            back_url=booking.session_type.get_absolute_url(),
-            back_label="Choose another time",
-        )
+        return not_confirmed(request, booking, error)
     return see_other("bookings:confirmed", booking.public_id)
+
+
+@never_cache
+@require_POST
+@limit_posts("booking")
+def deposit_at_studio(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Confirm a booking with nothing to pay online: the client pays the price at the studio."""
+    booking = own_booking(request, public_id)
+    if booking.deposit_amount:
+        raise Http404
+    try:
+        offline.booking_confirm_without_deposit(booking=booking)
+    except HoldLapsed:
+        return hold_lapsed(request, booking)
+    except BookingError as error:
+        return not_confirmed(request, booking, error)
+    return see_other("bookings:confirmed", booking.public_id)
+
+
+def not_confirmed(request: HttpRequest, booking: Booking, error: BookingError) -> HttpResponse:
+    return error_page(
+        request,
+        title="We couldn't confirm this booking",
+        message=error.message,
+        status=409,
+        back_url=booking.session_type.get_absolute_url(),
+        back_label="Choose another time",
+    )
 
 
 @never_cache
@@ -125,7 +156,7 @@ def confirmed(request: HttpRequest, public_id: UUID) -> HttpResponse:
     booking = own_booking(request, public_id)
     session_id = request.GET.get("session_id", "")[:255]
     payment = None
-    if session_id and gateway.stripe_enabled():
+    if session_id and stripe_enabled():
         if booking.status != Booking.Status.CONFIRMED:
             checkout.checkout_session_refresh(booking=booking, session_id=session_id)
             booking.refresh_from_db()
@@ -139,6 +170,11 @@ def confirmed(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     if booking.status == Booking.Status.HELD and not confirming:
         return redirect("bookings:deposit", booking.public_id)
+    paid_too_late = (
+        booking.status != Booking.Status.CONFIRMED
+        and payment is not None
+        and payment.paid_at is not None
+    )
     return render(
         request,
         "bookings/confirmed.html",
@@ -146,11 +182,8 @@ def confirmed(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "booking": booking,
             "balance_at_studio": ledger.balance_after_deposit_display(booking),
             "confirming": confirming,
-            "paid_too_late": (
-                booking.status != Booking.Status.CONFIRMED
-                and payment is not None
-                and payment.paid_at is not None
-            ),
+            "paid_too_late": paid_too_late,
+            "money": ledger.booking_money(booking) if paid_too_late else None,
             "payment": payment,
             "manage_url": links.manage_path(booking),
             "start_local": booking.starts_at.astimezone(Studio.load().zone),

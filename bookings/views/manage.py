@@ -20,6 +20,7 @@ from ..errors import BookingError, SlotUnavailable
 from ..forms import CancelForm
 from ..models import Booking
 from ..params import parse_start
+from ..payments import ledger
 from .catalogue import render_day_picker
 from .common import see_other
 
@@ -36,6 +37,7 @@ def managed_booking(request: HttpRequest, public_id: UUID, token: str) -> Bookin
 def manage_context(booking: Booking, token: str) -> dict:
     now = timezone.now()
     zone = Studio.load().zone
+    money = ledger.booking_money(booking)
     return {
         "booking": booking,
         "token": token,
@@ -50,7 +52,12 @@ def manage_context(booking: Booking, token: str) -> dict:
         "reschedule_cutoff": (
             booking.starts_at - timedelta(hours=booking.policy.reschedule_cutoff_hours)
         ).astimezone(zone),
-        "payments": list(booking.payments.all()),
+        "payments": list(booking.payments.filter(status__in=ledger.PAID_STATUSES)),
+        "money": money,
+        "deposit_kept": money.display(money.deposit_kept),
+        "refunded": money.display(money.refund_completed),
+        "refund_on_its_way": money.display(money.refund_in_progress),
+        "balance_due": money.display(money.balance_due),
     }
 
 
@@ -79,18 +86,25 @@ def manage_cancel(request: HttpRequest, public_id: UUID, token: str) -> HttpResp
             except BookingError as error:
                 messages.error(request, error.message)
                 return see_other(manage_url)
-            messages.success(
-                request,
-                "Your session is cancelled. "
-                + (
-                    "Your deposit will be refunded to your card within 5–10 days."
-                    if outcome.refund_due
-                    else "As per the policy, the deposit is kept."
-                ),
-            )
+            messages.success(request, "Your session is cancelled. " + refund_news(outcome))
             return see_other(manage_url)
         return render(request, "bookings/cancel.html", {**context, "form": form}, status=400)
     return render(request, "bookings/cancel.html", {**context, "form": form})
+
+
+def refund_news(outcome: services.Cancellation) -> str:
+    """What cancelling did with the client's money, as it stands now (requested is not done)."""
+    money = ledger.booking_money(outcome.booking)
+    if money.refund_in_progress:
+        return (
+            f"Your refund of {money.display(money.refund_in_progress)} has been requested; "
+            "we'll email you once it has gone through."
+        )
+    if outcome.refund_due and money.refund_completed:
+        return f"Your deposit of {money.display(money.refund_completed)} has been refunded."
+    if money.deposit_kept:
+        return "As per the policy, the deposit is kept."
+    return "Nothing was paid, so there is nothing to refund."
 
 
 @never_cache

@@ -25,7 +25,7 @@ KINDS = [
     "rescheduled",
     "cancelled",
     "refund_issued",
-    "late_payment_refunded",
+    "late_payment",
     "photographer_booked",
     "photographer_rescheduled",
     "photographer_cancelled",

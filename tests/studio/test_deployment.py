@@ -23,6 +23,9 @@ PRODUCTION_ENV = {
     "SITE_URL": "https://headshots.example.com",
     "EMAIL_HOST": "smtp.example.com",
     "BEHIND_TLS_PROXY": "true",
+    "PAYMENTS_MODE": "stripe",
+    "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_urlsafe(24),
+    "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_urlsafe(24),
 }
 
 

@@ -25,7 +25,7 @@ def kinds_for_rendering() -> list[str]:
         "rescheduled",
         "cancelled",
         "refund_issued",
-        "late_payment_refunded",
+        "late_payment",
         "photographer_booked",
         "photographer_rescheduled",
         "photographer_cancelled",

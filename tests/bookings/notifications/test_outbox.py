@@ -202,7 +202,7 @@ def test_cancelling_a_hold_that_was_never_confirmed_sends_nothing(
     ("kind", "subject"),
     [
         ("refund_issued", "Your refund of £50.00 is on its way"),
-        ("late_payment_refunded", "We couldn't keep your time on "),
+        ("late_payment", "We couldn't keep your time on "),
     ],
 )
 def test_refund_notices_go_to_the_client_only(

@@ -31,7 +31,10 @@ def test_a_client_cancelling_in_time_is_refunded_through_the_refund_api(
 
     response = cancel_as_client(client, booking, django_capture_on_commit_callbacks)
 
-    assert "Your deposit will be refunded" in unescape(response.content.decode())
+    assert (
+        "Your refund of £50.00 has been requested; we'll email you once it has gone through."
+        in unescape(response.content.decode())
+    )
     [call] = fake_stripe.calls("POST", "/v1/refunds")
     public_id = str(booking.public_id)
     key = f"deposit-refund:{public_id}:1:1"
@@ -101,7 +104,7 @@ def test_a_refund_stripe_cannot_take_now_is_sent_again_by_the_sweep_with_the_sam
     refund = Refund.objects.get()
     assert (refund.status, refund.send_attempts) == ("requested", 1)
 
-    assert refunds.refunds_send_requested(older_than=timedelta(0)) == 1
+    assert refunds.refunds_send_requested(now=timezone.now() + refunds.REFUND_RETRY_FIRST) == 1
 
     refund.refresh_from_db()
     assert refund.status == "succeeded"
@@ -114,7 +117,7 @@ def test_a_refund_lost_with_the_broker_is_sent_by_the_sweep(fake_stripe, confirm
     services.booking_cancel(booking=confirmed_payment.booking, actor="client")  # no on_commit
 
     assert fake_stripe.calls("POST", "/v1/refunds") == []
-    refunds.refunds_send_requested(older_than=timedelta(0))
+    refunds.refunds_send_requested(now=timezone.now() + refunds.REFUND_SWEEP_GRACE)
 
     assert Refund.objects.get().status == "succeeded"
     assert len(fake_stripe.calls("POST", "/v1/refunds")) == 1
@@ -133,8 +136,8 @@ def test_a_refund_stripe_refuses_is_marked_failed_for_the_studio(
     assert (refund.status, refund.failure_reason) == ("failed", "No can do.")
     confirmed_payment.refresh_from_db()
     assert confirmed_payment.status == Payment.Status.SUCCEEDED
-    assert notifications == []
-    assert refunds.refunds_send_requested(older_than=timedelta(0)) == 0
+    assert notifications == [("refund_attention", str(confirmed_payment.booking.public_id))]
+    assert refunds.refunds_send_requested(now=timezone.now() + timedelta(days=30)) == 0
 
 
 def test_cancelling_twice_never_refunds_twice(fake_stripe, confirmed_payment):
@@ -190,4 +193,5 @@ def test_stripes_word_replaces_a_refund_we_had_given_up_on(
     assert (refund.status, refund.failure_reason) == ("succeeded", "")
     confirmed_payment.refresh_from_db()
     assert confirmed_payment.status == Payment.Status.REFUNDED
-    assert notifications == [("refund_issued", str(confirmed_payment.booking.public_id))]
+    public_id = str(confirmed_payment.booking.public_id)
+    assert notifications == [("refund_attention", public_id), ("refund_issued", public_id)]

@@ -90,7 +90,10 @@ def test_a_session_that_completed_after_the_time_was_taken_is_refunded(
     assert held.status == Booking.Status.EXPIRED
     assert held.payments.get().status == Payment.Status.REFUNDED
     assert len(fake_stripe.calls("POST", "/v1/refunds")) == 1
-    assert notifications == [("late_payment_refunded", str(held.public_id))]
+    assert notifications == [
+        ("late_payment", str(held.public_id)),
+        ("refund_issued", str(held.public_id)),
+    ]
 
 
 def test_if_stripe_cannot_answer_the_next_sweep_tries_again(fake_stripe, held, checkout):

@@ -48,6 +48,7 @@ def test_a_webhook_storm_confirms_once(fake_stripe, test_database_url, settings,
     payloads = [json.dumps(event, indent=2).encode() for event in storm]
 
     env = {
+        "TEST_PAYMENTS_MODE": "stripe",
         "STRIPE_SECRET_KEY": fake_stripe.api_key,
         "STRIPE_WEBHOOK_SECRET": fake_stripe.webhook_secret,
         "STRIPE_API_BASE": fake_stripe.url,

@@ -109,9 +109,8 @@ def test_cancelling_inside_the_refund_window_says_so_first_and_refunds(client, h
     assert booking.status == Booking.Status.CANCELLED
     payment = booking.payments.get()
     assert (payment.status, payment.refunded_amount) == ("refunded", 5000)
-    assert (
-        "Your session is cancelled. Your deposit will be refunded to your card within 5–10 days."
-        in text(client.get(response["Location"]))
+    assert "Your session is cancelled. Your deposit of £50.00 has been refunded." in text(
+        client.get(response["Location"])
     )
 
 
