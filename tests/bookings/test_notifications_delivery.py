@@ -138,6 +138,8 @@ def processes(test_database_url, own_redis, mail_server, broker, tmp_path):
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": test_database_url,
         "REDIS_URL": own_redis.url,
+        "REDIS_CACHE_URL": "",
+        "REDIS_BROKER_DB": "0",  # the `broker` fixture's (virtual_host=0), whatever the shell says
         "TEST_CELERY_EAGER": "false",
         "TEST_MAIL_SMTP": "true",
         "EMAIL_HOST": "127.0.0.1",
