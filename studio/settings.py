@@ -323,6 +323,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     "max_retries": 1,
 }
+# Every job queued after a commit has a sweep here that finds its work still undone in the
+# database: each runs every minute, so work whose job the broker lost (it was away, or
+# restarted empty) is picked up about a minute later. Stripe's reconciliation reads Stripe's
+# event list, not lost jobs: a quarter of an hour is enough there.
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {
         "task": "studio.tasks.beat_heartbeat",
@@ -342,11 +346,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "contact-messages-sweep": {
         "task": "studio.tasks.contact_messages_sweep",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(minutes=1),
     },
     "blog-image-renditions-sweep": {
         "task": "blog.tasks.image_renditions_sweep",
-        "schedule": timedelta(minutes=10),
+        "schedule": timedelta(minutes=1),
     },
     "stripe-checkouts-close-lapsed": {
         "task": "bookings.tasks.stripe_checkouts_close_lapsed",
@@ -354,7 +358,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "stripe-refunds-sweep": {
         "task": "bookings.tasks.stripe_refunds_sweep",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(minutes=1),
     },
     "stripe-reconcile-events": {
         "task": "bookings.tasks.stripe_reconcile_events",

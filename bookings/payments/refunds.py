@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from studio.queue import enqueue_after_commit
@@ -31,6 +31,12 @@ BookingStatus = Booking.Status
 
 
 REFUND_SEND_ATTEMPTS = 10
+# The sweep sends a refund whose job may have been lost (the broker was away or restarted
+# empty) a minute after it was requested, and one Stripe turned away for now every
+# REFUND_RETRY_AFTER: REFUND_SEND_ATTEMPTS tries ride out about 50 minutes of a Stripe outage.
+# A second send is harmless: Stripe answers a repeated idempotency key with the first refund.
+REFUND_RESEND_AFTER = timedelta(minutes=1)
+REFUND_RETRY_AFTER = timedelta(minutes=5)
 REFUND_STATUS_RANK: dict[str, int] = {
     Refund.Status.REQUESTED: 0,
     Refund.Status.PENDING: 1,
@@ -219,10 +225,13 @@ def _refund_not_sent(refund: Refund, message: str, *, final: bool) -> str:
     return Outcome.SEND_FAILED if refund.status == Refund.Status.FAILED else Outcome.WILL_RETRY
 
 
-def refunds_send_requested(*, older_than: timedelta = timedelta(minutes=2), batch=100) -> int:
+def refunds_send_requested(*, now: datetime | None = None, batch=100) -> int:
     """The sweep behind the refund task: send what the broker lost or Stripe refused for now."""
-    cutoff = timezone.now() - older_than
-    pending = Refund.objects.filter(status=Refund.Status.REQUESTED, updated_at__lte=cutoff)
+    now = now or timezone.now()
+    pending = Refund.objects.filter(status=Refund.Status.REQUESTED).filter(
+        Q(send_attempts=0, updated_at__lte=now - REFUND_RESEND_AFTER)
+        | Q(updated_at__lte=now - REFUND_RETRY_AFTER)
+    )
     ids = list(pending.order_by("pk").values_list("pk", flat=True)[:batch])
     for refund_id in ids:
         refund_send(refund_id=refund_id)

@@ -100,7 +100,10 @@ def test_a_refund_stripe_cannot_take_now_is_sent_again_by_the_sweep_with_the_sam
     refund = Refund.objects.get()
     assert (refund.status, refund.send_attempts) == ("requested", 1)
 
-    assert refunds.refunds_send_requested(older_than=timedelta(0)) == 1
+    soon = timezone.now() + refunds.REFUND_RESEND_AFTER + timedelta(seconds=1)
+    assert refunds.refunds_send_requested(now=soon) == 0  # Stripe said later: not yet
+    later = timezone.now() + refunds.REFUND_RETRY_AFTER + timedelta(seconds=1)
+    assert refunds.refunds_send_requested(now=later) == 1
 
     refund.refresh_from_db()
     assert refund.status == "succeeded"
@@ -113,7 +116,8 @@ def test_a_refund_lost_with_the_broker_is_sent_by_the_sweep(fake_stripe, confirm
     services.booking_cancel(booking=confirmed_payment.booking, actor="client")  # no on_commit
 
     assert fake_stripe.calls("POST", "/v1/refunds") == []
-    refunds.refunds_send_requested(older_than=timedelta(0))
+    assert refunds.refunds_send_requested(now=timezone.now() + timedelta(seconds=30)) == 0
+    assert refunds.refunds_send_requested(now=timezone.now() + timedelta(seconds=61)) == 1
 
     assert Refund.objects.get().status == "succeeded"
     assert len(fake_stripe.calls("POST", "/v1/refunds")) == 1
@@ -133,7 +137,7 @@ def test_a_refund_stripe_refuses_is_marked_failed_for_the_studio(
     confirmed_payment.refresh_from_db()
     assert confirmed_payment.status == Payment.Status.SUCCEEDED
     assert notifications == []
-    assert refunds.refunds_send_requested(older_than=timedelta(0)) == 0
+    assert refunds.refunds_send_requested(now=timezone.now() + timedelta(hours=1)) == 0
 
 
 def test_cancelling_twice_never_refunds_twice(fake_stripe, confirmed_payment):
