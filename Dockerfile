@@ -15,4 +15,4 @@ RUN SECRET_KEY=collectstatic-only-placeholder-value-that-is-long-enough-01234567
 RUN useradd --create-home studio && mkdir -p /app/.data/media && chown -R studio /app/.data
 USER studio
 EXPOSE 8000
-CMD ["gunicorn", "studio.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--backlog", "2048", "--access-logfile", "-"]
+CMD ["gunicorn", "studio.wsgi:application", "--config", "python:studio.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "3", "--backlog", "2048", "--access-logfile", "-"]

@@ -1,10 +1,16 @@
-"""RSS and Atom feeds of the latest published articles."""
+"""RSS and Atom feeds of the latest published articles.
+
+A feed's item description is HTML to every reader (RSS <description>, Atom <summary
+type="html">), while an article's excerpt is plain text (text.excerpt_from_html unescapes the
+body's entities): it is escaped here, so "&lt;img …&gt;" written in an article stays text.
+"""
 
 from datetime import datetime
 
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from studio.models import Studio
 
@@ -35,7 +41,7 @@ class LatestPostsFeed(Feed):
         return item.title
 
     def item_description(self, item: Post) -> str:
-        return item.excerpt
+        return escape(item.excerpt)
 
     def item_link(self, item: Post) -> str:
         return absolute(item.get_absolute_url())

@@ -7,6 +7,6 @@ from . import views
 from .sitemaps import SITEMAPS
 
 urlpatterns = [
-    path("sitemap.xml", views.public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", views.sitemap_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
 ]

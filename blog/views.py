@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from studio.page_cache import cached_page
+from studio.page_cache import cached_page, positive_int
 
 from . import rendering, selectors
 from .models import Author, Category, Post, Tag
@@ -16,9 +16,13 @@ PAGE_SIZE = 10
 
 # Public pages are cached whole for anonymous readers (studio/page_cache.py), carry an ETag and
 # Last-Modified, and answer conditional GETs (ConditionalGetMiddleware). A scheduled post
-# appears within BLOG_CACHE_SECONDS of its publish time; an edit shows at once.
+# appears within BLOG_CACHE_SECONDS of its publish time; an edit shows at once. Each decorator
+# names the query parameters its pages read: the cache ignores (and hides) all others.
 BLOG_CACHE_SECONDS = 60
-public_page = cached_page("site", "blog", "catalogue", timeout=BLOG_CACHE_SECONDS)
+BLOG_GROUPS = ("site", "blog", "catalogue")
+public_page = cached_page(*BLOG_GROUPS, timeout=BLOG_CACHE_SECONDS)
+listing_page = cached_page(*BLOG_GROUPS, timeout=BLOG_CACHE_SECONDS, params={"page": positive_int})
+sitemap_page = cached_page(*BLOG_GROUPS, timeout=BLOG_CACHE_SECONDS, params={"p": positive_int})
 
 
 def _page(request: HttpRequest, queryset) -> Page:
@@ -38,7 +42,7 @@ def _listing(request: HttpRequest, queryset, **context) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@listing_page
 def post_list(request: HttpRequest) -> HttpResponse:
     return _listing(
         request,
@@ -50,7 +54,7 @@ def post_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@listing_page
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
     return _listing(
@@ -65,7 +69,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@listing_page
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
     return _listing(
@@ -77,7 +81,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@listing_page
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     author = get_object_or_404(Author, slug=slug)
     return _listing(
@@ -127,8 +131,8 @@ def post_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+# Not cached: every query is a new address (and robots.txt keeps crawlers out).
 @require_safe
-@public_page
 def search(request: HttpRequest) -> HttpResponse:
     query = selectors.clean_query(request.GET.get("q", ""))
     page = _page(request, selectors.search_posts(query)) if query else None

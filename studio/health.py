@@ -15,8 +15,10 @@ BEAT_STALE_AFTER = timedelta(minutes=3)
 
 
 def redis_connection() -> redis.Redis:
+    """The cache's Redis (REDIS_CACHE_URL): the "redis" check, and beat's heartbeat. The
+    broker's is checked by the worker's ping, which goes through it."""
     return redis.Redis.from_url(
-        str(settings.CACHES["default"]["LOCATION"]), socket_connect_timeout=0.5, socket_timeout=0.5
+        settings.REDIS_CACHE_URL, socket_connect_timeout=0.5, socket_timeout=0.5
     )
 
 

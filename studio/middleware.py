@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -22,3 +23,25 @@ class StudioTimeZoneMiddleware:
                 return self.get_response(request)
         finally:
             Studio.served(token)
+
+
+class PermissionsPolicyMiddleware:
+    """Permissions-Policy on every response (Django has no setting for it): the browser
+    features in settings.PERMISSIONS_POLICY are switched off for this site and anything it
+    embeds. Placed beside SecurityMiddleware, outside whitenoise and the page cache, so static
+    files, cached pages and 304s carry it too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = permissions_policy(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+def permissions_policy(features: dict[str, list[str]]) -> str:
+    """{"camera": [], "fullscreen": ["self"]} → 'camera=(), fullscreen=(self)'."""
+    return ", ".join(f"{name}=({' '.join(allowed)})" for name, allowed in features.items())

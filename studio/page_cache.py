@@ -8,18 +8,31 @@ lapsed holds, scheduled posts going live) are bounded by the short timeout of th
 
 Requests carrying a session or messages cookie (staff, a client mid-booking) are never served
 from or stored in the cache, and only pages without forms or nonces use this decorator.
+
+The key is the path and the query parameters the view declares it reads (`params`), each in its
+one canonical spelling; every other parameter (utm_*, fbclid, gclid, a cache-buster) is dropped
+before the key is made *and* before the view runs, so the page stored is exactly the page any
+other spelling of the address would get. A value the view cannot use is not cached at all, and
+a view marks a response `Cache-Control: private` when its address is not one the site links
+to (a date outside the booking window): nothing private is stored. So the number of entries is
+bounded by the site's real pages, whatever query strings arrive.
 """
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from functools import wraps
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
+from django.http import QueryDict
 from django.utils.http import http_date, quote_etag
+
+# A query parameter's canonical spelling, or None for a value the view cannot use.
+Canonical = Callable[[str], str | None]
 
 VERSION_KEY = "content-version:{}"
 
@@ -44,19 +57,67 @@ def personal(request) -> bool:
     return any(name in request.COOKIES for name in (settings.SESSION_COOKIE_NAME, "messages"))
 
 
-def cached_page(*groups: str, timeout: int = 300):
+def positive_int(value: str) -> str | None:
+    """A page number: "1", "01" and " 1" are one page."""
+    value = value.strip()
+    return str(int(value)) if value.isdigit() and int(value) > 0 else None
+
+
+def iso_date(value: str) -> str | None:
+    """A date in any spelling date.fromisoformat takes, as YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
+
+
+def canonical_query(request, params: Mapping[str, Canonical]) -> QueryDict | None:
+    """The declared parameters present, canonical; None if one is unusable or repeated."""
+    query = QueryDict(mutable=True)
+    for name, canonical in params.items():
+        values = request.GET.getlist(name)
+        if not values:
+            continue
+        value = canonical(values[0]) if len(values) == 1 else None
+        if value is None:
+            return None
+        query[name] = value
+    query._mutable = False
+    return query
+
+
+def shareable(response) -> bool:
+    directives = {
+        part.split("=")[0].strip().lower() for part in response.get("Cache-Control", "").split(",")
+    }
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not directives & {"private", "no-store"}
+    )
+
+
+def cached_page(*groups: str, timeout: int = 300, params: Mapping[str, Canonical] | None = None):
+    """Cache a view's anonymous GETs under `groups`' versions; `params`: the query parameters it
+    reads, each with its canonical spelling (the view sees those only)."""
+    params = params or {}
+
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD") or personal(request):
                 return view(request, *args, **kwargs)
-            key = f"page:{versions(groups)}:{request.get_full_path()}"
+            query = canonical_query(request, params)
+            if query is None:
+                return view(request, *args, **kwargs)  # it refuses the value: nothing to keep
+            request.GET = query
+            key = f"page:{versions(groups)}:{request.path}?{query.urlencode()}"
             response = cache.get(key)
             if response is None:
                 response = view(request, *args, **kwargs)
                 if getattr(response, "is_rendered", True) is False:
                     response = response.render()  # a TemplateResponse (e.g. the sitemap)
-                if response.status_code == 200 and not response.streaming:
+                if shareable(response):
                     # One chunk: a response written piecemeal (the feeds) would otherwise reach
                     # the socket as hundreds of small writes on every hit.
                     response.content = response.content

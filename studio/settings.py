@@ -97,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "studio.middleware.PermissionsPolicyMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -157,26 +158,31 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
-def redis_url(db: int) -> str:
-    """REDIS_URL with a database number, for redis:// and unix:// forms alike."""
-    parts = urlsplit(env_str("REDIS_URL"))
+def redis_url(base: str, db: int) -> str:
+    """A Redis URL with a database number, for redis:// and unix:// forms alike."""
+    parts = urlsplit(base)
     if parts.scheme == "unix":
         return f"unix://{parts.path}?db={db}"
     return parts._replace(path=f"/{db}").geturl()
 
 
-def celery_url(db: int) -> str:
-    parts = urlsplit(env_str("REDIS_URL"))
+def celery_url(base: str, db: int) -> str:
+    parts = urlsplit(base)
     if parts.scheme == "unix":
         return f"redis+socket://{parts.path}?virtual_host={db}"
     return parts._replace(path=f"/{db}").geturl()
 
 
+# Two kinds of data, two Redis servers in production (docker-compose.yml): REDIS_URL is the
+# Celery broker's (queued jobs: never evicted), REDIS_CACHE_URL the cache's (bounded memory,
+# least recently used entries evicted). Without REDIS_CACHE_URL the cache is database
+# REDIS_CACHE_DB of REDIS_URL's server: one Redis for `make run` and `make test`.
 REDIS_CACHE_DB = env_int("REDIS_CACHE_DB", 1)
+REDIS_CACHE_URL = env_str("REDIS_CACHE_URL") or redis_url(env_str("REDIS_URL"), REDIS_CACHE_DB)
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": redis_url(REDIS_CACHE_DB),
+        "LOCATION": REDIS_CACHE_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "studio"),
         "TIMEOUT": 300,
         "OPTIONS": {
@@ -270,6 +276,18 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Permissions-Policy (studio.middleware): browser features nothing on the site uses, off for the
+# site and anything it embeds. Deposits need none: Stripe Checkout is a redirect to Stripe's own
+# domain, where Stripe's policy applies. interest-cohort and browsing-topics: no ad profiling.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "browsing-topics": [],
+    "interest-cohort": [],
+}
 
 # Content Security Policy (Django's built-in middleware). No inline script on public pages;
 # where an inline script is unavoidable it carries the per-request nonce.
@@ -287,7 +305,7 @@ SECURE_CSP = {
 }
 
 # Celery: broker and results on Redis, JSON only, UTC schedules.
-CELERY_BROKER_URL = celery_url(env_int("REDIS_BROKER_DB", 0))
+CELERY_BROKER_URL = celery_url(env_str("REDIS_URL"), env_int("REDIS_BROKER_DB", 0))
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -306,6 +324,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     "max_retries": 1,
 }
+# Every job queued after a commit has a sweep here that finds its work still undone in the
+# database: each runs every minute, so work whose job the broker lost (it was away, or
+# restarted empty) is picked up about a minute later. Stripe's reconciliation reads Stripe's
+# event list, not lost jobs: a quarter of an hour is enough there.
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {
         "task": "studio.tasks.beat_heartbeat",
@@ -325,11 +347,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "contact-messages-sweep": {
         "task": "studio.tasks.contact_messages_sweep",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(minutes=1),
     },
     "blog-image-renditions-sweep": {
         "task": "blog.tasks.image_renditions_sweep",
-        "schedule": timedelta(minutes=10),
+        "schedule": timedelta(minutes=1),
     },
     "stripe-checkouts-close-lapsed": {
         "task": "bookings.tasks.stripe_checkouts_close_lapsed",
@@ -337,7 +359,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "stripe-refunds-sweep": {
         "task": "bookings.tasks.stripe_refunds_sweep",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(minutes=1),
     },
     "stripe-reconcile-events": {
         "task": "bookings.tasks.stripe_reconcile_events",
@@ -345,28 +367,54 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Every handler redacts capability tokens (manage links, calendar feeds) and addresses in query
+# strings from what it writes (studio/logs.py), and so do the error emails' bodies.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+        "django.server": {  # runserver's request lines (`make run`)
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
         "mail_admins": {
             "level": "ERROR",
             "class": "django.utils.log.AdminEmailHandler",
-            "filters": ["require_debug_false"],
+            "filters": ["require_debug_false", "redact_secrets"],
         },
     },
-    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "redact_secrets": {"()": "studio.logs.RedactSecrets"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Instead of Django's default handlers for "django" (whose console one has no filter):
+        # its records reach the root's console, and its errors the error emails.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.request": {
             "handlers": ["console", "mail_admins"],
             "level": "ERROR",
             "propagate": False,
         },
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
+DEFAULT_EXCEPTION_REPORTER = "studio.errors.RedactingExceptionReporter"
 
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")

@@ -9,7 +9,9 @@ from .models import ContactMessage
 
 @shared_task(name=Job.BEAT_HEARTBEAT)
 def beat_heartbeat() -> None:
-    redis_connection().set(BEAT_HEARTBEAT_KEY, timezone.now().isoformat(), ex=3600)
+    # No expiry, so the cache's eviction (volatile-lru: only keys that expire) never drops it;
+    # its age is in its value.
+    redis_connection().set(BEAT_HEARTBEAT_KEY, timezone.now().isoformat())
 
 
 @shared_task(

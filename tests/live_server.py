@@ -122,8 +122,10 @@ def run_gunicorn(
     backlog: int = 2048,
     startup_timeout: float = 30,
     check_budget: bool = True,
+    access_log: bool = False,
 ) -> Iterator[GunicornServer]:
-    """`check_budget=False` for a site on a PostgreSQL of the test's own (tests/servers.py)."""
+    """`check_budget=False` for a site on a PostgreSQL of the test's own (tests/servers.py);
+    `access_log=True` writes gunicorn's access lines to the log as production does."""
     if check_budget:
         check_connection_budget(workers, threads)
     sock = free_loopback_socket()
@@ -133,6 +135,7 @@ def run_gunicorn(
         "-m",
         "gunicorn",
         "studio.wsgi:application",
+        "--config=python:studio.gunicorn_conf",  # production's, as in the Dockerfile
         f"--bind=fd://{sock.fileno()}",
         "--worker-class=gthread",
         f"--workers={workers}",
@@ -143,6 +146,7 @@ def run_gunicorn(
         "--graceful-timeout=5",
         "--error-logfile=-",
         "--log-level=warning",
+        *(["--access-logfile=-"] if access_log else []),
     ]
     child_env = {
         **os.environ,

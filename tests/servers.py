@@ -56,9 +56,12 @@ class OwnPostgres:
 
 
 class OwnRedis:
-    def __init__(self, folder: Path):
+    """redis-server on a socket in `folder`; `args`: more of its options (e.g. --maxmemory)."""
+
+    def __init__(self, folder: Path, args: tuple[str, ...] = ()):
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
+        self.args = args
         self.socket = folder / "redis.sock"
         self.url = f"unix://{self.socket}"
         self.process: subprocess.Popen | None = None
@@ -81,6 +84,7 @@ class OwnRedis:
                 "no",
                 "--dir",
                 str(self.folder),
+                *self.args,
             ],
             stdout=subprocess.DEVNULL,
         )
@@ -91,8 +95,18 @@ class OwnRedis:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
+            self.thaw()
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(10)
+
+    def freeze(self) -> None:
+        """SIGSTOP: connections open and requests are accepted, but nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     close = stop
 
@@ -115,6 +129,7 @@ class Site:
             "DJANGO_SETTINGS_MODULE": "tests.settings",
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
+            "REDIS_CACHE_URL": "",  # the cache on REDIS_URL's server too, unless extra_env says
             "TEST_CELERY_EAGER": "false",
             **(extra_env or {}),
         }
@@ -123,7 +138,9 @@ class Site:
             log_path=log_path,
             workers=workers,
             threads=threads,
-            env={key: self.env[key] for key in ("REDIS_URL", "TEST_CELERY_EAGER")}
+            env={
+                key: self.env[key] for key in ("REDIS_URL", "REDIS_CACHE_URL", "TEST_CELERY_EAGER")
+            }
             | (extra_env or {}),
             check_budget=False,
         )
@@ -148,6 +165,7 @@ def migrate(database_url: str, redis_url: str) -> None:
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        "REDIS_CACHE_URL": "",
     }
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--no-input"],

@@ -19,8 +19,13 @@ from .relevance import irrelevance
 Status = NotificationLog.Status
 
 
-# A waiting row whose job was queued this long ago without result is queued again.
-REDISPATCH_AFTER = timedelta(minutes=5)
+# A waiting row whose job was queued REDISPATCH_AFTER ago without result is queued again: the
+# broker may have restarted empty. While it still waits (no worker, or one far behind), each
+# new copy waits as long again as the row had waited when it was last queued, up to
+# REDISPATCH_MAX, so a stalled queue is not filled with copies. Copies are harmless: the first
+# to claim the row sends it, the others find it claimed or sent (sending.notification_send).
+REDISPATCH_AFTER = timedelta(minutes=1)
+REDISPATCH_MAX = timedelta(minutes=5)
 
 
 # Queuing

@@ -6,14 +6,14 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
+from django.db.models import DateTimeField, Exists, F, IntegerField, OuterRef, Q, Value
 from django.utils import timezone
 
 from studio.models import Studio
 
 from ..models import Booking, NotificationLog
 from .kinds import Kind, reminder_kind
-from .outbox import REDISPATCH_AFTER, enqueue_sends, notify_after_commit
+from .outbox import REDISPATCH_AFTER, REDISPATCH_MAX, enqueue_sends, notify_after_commit
 from .sending import claimable
 
 Status = NotificationLog.Status
@@ -110,13 +110,26 @@ def confirmations_backfill(*, now: datetime | None = None) -> int:
     return count
 
 
+def queued_long_enough(now: datetime) -> Q:
+    """Rows whose last job may be lost (see outbox.REDISPATCH_AFTER): queued REDISPATCH_AFTER
+    ago and at least as long ago as they had waited when queued, or REDISPATCH_MAX ago."""
+    return Q(dispatched_at__lte=now - REDISPATCH_MAX) | Q(
+        dispatched_at__lte=now - REDISPATCH_AFTER,
+        waited_when_queued__lte=F("since_queued"),
+    )
+
+
 def notifications_dispatch_waiting(*, now: datetime | None = None, batch: int = 1000) -> int:
     """Queue a job for every row still waiting whose job is missing, lost or due again."""
     now = now or timezone.now()
     with transaction.atomic():
         waiting = list(
             NotificationLog.objects.filter(claimable(now))
-            .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=now - REDISPATCH_AFTER))
+            .alias(
+                waited_when_queued=F("dispatched_at") - F("not_before"),
+                since_queued=Value(now, output_field=DateTimeField()) - F("dispatched_at"),
+            )
+            .filter(Q(dispatched_at__isnull=True) | queued_long_enough(now))
             .select_for_update(skip_locked=True)
             .order_by("not_before")
             .values_list("pk", flat=True)[:batch]

@@ -37,8 +37,10 @@ Status = Payment.Status
 BookingStatus = Booking.Status
 
 
-# The job sends a new refund at once; the sweep sends it after this if the job was lost.
-REFUND_SWEEP_GRACE = timedelta(minutes=2)
+# The job sends a new refund at once; the sweep sends it after this if the job was lost (the
+# broker was away or restarted empty). A second send is harmless: Stripe answers a repeated
+# idempotency key with the first refund.
+REFUND_SWEEP_GRACE = timedelta(minutes=1)
 # After a failed send: wait 5 minutes, then twice as long each time, never more than 4 hours,
 # and give up (a person is told) once Stripe has been unreachable for 5 days.
 REFUND_RETRY_FIRST = timedelta(minutes=5)

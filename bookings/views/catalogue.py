@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from studio.models import Studio
-from studio.page_cache import cached_page
+from studio.page_cache import cached_page, iso_date
 
 from ..models import SessionType
 from ..params import parse_day
@@ -22,6 +23,18 @@ from ..selectors import (
 )
 
 MAX_JSON_RANGE_DAYS = 62
+
+
+def first_of_month(value: str) -> str | None:
+    day = parse_day(value)
+    return day.replace(day=1).isoformat() if day else None
+
+
+def not_shared(response: HttpResponse) -> HttpResponse:
+    """Keep this response out of the page cache (and any shared cache): its address is not one
+    the site links to, so a copy would be one more entry per made-up address."""
+    patch_cache_control(response, private=True)
+    return response
 
 
 @require_GET
@@ -83,7 +96,13 @@ def times_for_day(found: Availability, day: date, zone) -> list[dict]:
 
 
 @require_GET
-@cached_page("site", "catalogue", "availability", timeout=60)
+@cached_page(
+    "site",
+    "catalogue",
+    "availability",
+    timeout=60,
+    params={"date": iso_date, "month": first_of_month},
+)
 def session_type_detail(request: HttpRequest, slug: str) -> HttpResponse:
     session_type = get_object_or_404(SessionType.objects.bookable(), slug=slug)
     return render_day_picker(
@@ -105,6 +124,7 @@ def render_day_picker(
     first, last = bookable_days(session_type, now)
     requested = request.GET.get("date")
     day = parse_day(requested)
+    requested_month = parse_day(request.GET.get("month") or "")
     problem = ""
     if requested and day is None:
         problem = "That date isn't one we recognise; please pick a day from the calendar."
@@ -115,8 +135,10 @@ def render_day_picker(
             "please pick a day in that range."
         )
         day = None
-    month = parse_day(request.GET.get("month") or "") or (day or first).replace(day=1)
+    month = requested_month or (day or first).replace(day=1)
     month = min(max(month.replace(day=1), first.replace(day=1)), last.replace(day=1))
+    # The site links to a day of the window, or the first of one of its months, never both.
+    linked = not (day and requested_month) and (requested_month is None or requested_month == month)
     month_last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     found = availability(
         session_type=session_type,
@@ -140,12 +162,13 @@ def render_day_picker(
         **grid,
         **(extra or {}),
     }
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    return response if linked and not problem else not_shared(response)
 
 
 @require_GET
-@cached_page("catalogue", "availability", timeout=60)
-def slots_json(request: HttpRequest, slug: str) -> JsonResponse:
+@cached_page("catalogue", "availability", timeout=60, params={"start": iso_date, "end": iso_date})
+def slots_json(request: HttpRequest, slug: str) -> HttpResponse:
     session_type = get_object_or_404(SessionType.objects.bookable(), slug=slug)
     start, end = parse_day(request.GET.get("start")), parse_day(request.GET.get("end"))
     if start is None or end is None:
@@ -160,8 +183,9 @@ def slots_json(request: HttpRequest, slug: str) -> JsonResponse:
         )
     studio = Studio.load()
     zone = studio.zone  # once: each access builds the ZoneInfo again
-    found = availability(session_type=session_type, first_day=start, last_day=end)
-    return JsonResponse(
+    now = timezone.now()
+    found = availability(session_type=session_type, first_day=start, last_day=end, now=now)
+    response = JsonResponse(
         {
             "time_zone": studio.time_zone,
             "slots": [
@@ -174,3 +198,7 @@ def slots_json(request: HttpRequest, slug: str) -> JsonResponse:
             ],
         }
     )
+    # Ranges that start from today to the end of the booking window are shared; others (the
+    # past, years ahead) are answered but not kept.
+    _, last = bookable_days(session_type, now)
+    return response if now.astimezone(zone).date() <= start <= last else not_shared(response)

@@ -1,11 +1,14 @@
 """RSS, Atom, /sitemap.xml and /robots.txt parse as XML (or text) with the expected entries."""
 
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 import pytest
 from django.utils import timezone
 
+from blog import services
+from blog.models import Post
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +52,7 @@ def test_the_rss_feed_lists_published_articles(client, articles):
     older = items[1]
     assert older.findtext("link") == f"{SITE}/blog/older/"
     assert older.findtext("guid") == f"{SITE}/blog/older/"
-    assert older.findtext("description") == "About backdrops & paper."
+    assert older.findtext("description") == "About backdrops &amp; paper."  # HTML: escaped
     assert older.findtext("pubDate") == "Mon, 10 Mar 2025 12:00:00 +0000"
     assert [c.text for c in older.findall("category")] == ["light"]
     assert older.findtext("{http://purl.org/dc/elements/1.1/}creator") == "Sam Reyes"
@@ -107,3 +110,59 @@ def test_blog_pages_announce_their_feeds(client, articles):
 
     assert '<link rel="alternate" type="application/rss+xml"' in content
     assert 'href="/blog/feed/atom/"' in content
+
+
+class FeedReader(HTMLParser):
+    """What a feed reader makes of an item's HTML: the elements it would build, and the text."""
+
+    def __init__(self, markup: str):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[str] = []
+        self.text = ""
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append(tag)
+
+    def handle_data(self, data):
+        self.text += data
+
+
+@pytest.fixture
+def hostile_article(studio):
+    """An article whose body shows markup as text (the editor stores it escaped) beside real,
+    allowed markup; its excerpt is filled in from the body on save, as in the admin."""
+    post = Post(
+        title="Markup as text",
+        slug="markup-as-text",
+        author=AuthorFactory(),
+        status=Post.Status.PUBLISHED,
+        body=(
+            "<p>Write <code>&lt;img src=x onerror=alert(1)&gt;</code> and "
+            "<strong>soft</strong> light &amp; &lt;script&gt;alert(2)&lt;/script&gt;.</p>"
+        ),
+    )
+    return services.post_write(post=post)
+
+
+def test_escaped_markup_in_an_article_stays_text_in_both_feeds(client, hostile_article):
+    rss = parse(client, "/blog/feed/").find("channel/item")
+    atom = parse(client, "/blog/feed/atom/").find(f"{ATOM}entry")
+    summary = atom.find(f"{ATOM}summary")
+
+    assert summary.get("type") == "html"
+    for description in (rss.findtext("description"), summary.text):
+        read = FeedReader(description)
+        assert read.elements == [], description  # no <img>, no <script>: nothing runs
+        assert read.text == (
+            "Write <img src=x onerror=alert(1)> and soft light & <script>alert(2)</script>."
+        )
+
+
+def test_allowed_markup_still_renders_on_the_article_page(client, hostile_article):
+    page = client.get(hostile_article.get_absolute_url()).content.decode()
+
+    assert "<strong>soft</strong>" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<img src=x" not in page and "<script>alert(2)" not in page

@@ -133,6 +133,14 @@ def test_renditions_are_made_once():
     assert (image.renditions, image.renditions_made_at) == made
 
 
+def test_the_sweep_makes_the_renditions_of_an_upload_a_minute_old():
+    lost = ImageFactory()
+    Image.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(seconds=61))
+    ImageFactory()  # just uploaded: its job is still to come
+
+    assert tasks.image_renditions_sweep() == 1
+
+
 def test_the_sweep_makes_renditions_a_lost_task_never_made():
     forgotten = ImageFactory()
     Image.objects.filter(pk=forgotten.pk).update(created_at=timezone.now() - timedelta(hours=1))

@@ -1,9 +1,11 @@
 """A client's data: export everything, erase it, purge it after its retention period."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from bookings import client_data
@@ -117,6 +119,36 @@ def test_client_data_page_downloads_json_and_erases_after_confirmation(client):
         reverse("admin:clients"), {"email": "ada@example.com", "action": "erase", "confirm": "yes"}
     )
     assert Booking.objects.get().client_name == "Erased client"
+
+
+def test_the_lookup_is_a_post_and_an_address_in_the_query_string_is_ignored(client):
+    client.force_login(UserFactory(is_superuser=True))
+    BookingFactory(client_email="ada@example.com")
+
+    by_query = client.get(reverse("admin:clients"), {"email": "ada@example.com"})
+    found = client.post(reverse("admin:clients"), {"email": "ada@example.com", "action": "find"})
+
+    assert by_query.status_code == 200
+    assert "1 booking(s)" not in by_query.content.decode()
+    assert 'value="ada@example.com"' not in by_query.content.decode()
+    page = found.content.decode()
+    assert found.status_code == 200
+    assert "1 booking(s), 0 message(s)." in page
+    forms = re.findall(r"<form[^>]*>", page.split('id="content"', 1)[1])
+    assert len(forms) == 3  # find, export, erase
+    assert all('method="post"' in form for form in forms), forms
+    assert page.count('name="csrfmiddlewaretoken"') >= 3
+
+
+def test_the_lookup_needs_its_csrf_token():
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(UserFactory(is_superuser=True))
+    BookingFactory(client_email="ada@example.com")
+
+    refused = strict.post(reverse("admin:clients"), {"email": "ada@example.com"})
+
+    assert refused.status_code == 403
+    assert b"ada@example.com" not in refused.content
 
 
 def test_client_data_page_is_for_superusers_only(client):

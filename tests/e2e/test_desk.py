@@ -190,6 +190,7 @@ def test_the_owner_exports_a_clients_data_as_json_then_erases_it(
     page.get_by_label("Client's email address").fill(booking.client_email)
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_text("1 booking(s), 0 message(s).")).to_be_visible()
+    assert page.url == f"{live_server.url}/admin/clients/"  # no address in the history
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download as JSON").click()
     download = download_info.value

@@ -1,6 +1,8 @@
 import time
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from studio import services, tasks
@@ -46,3 +48,21 @@ def test_a_real_worker_forwards_a_submitted_message_after_commit(celery_worker):
         time.sleep(0.2)
     assert message.emailed_at is not None
     assert mail.outbox == []  # sent by the worker's process, not this one
+
+
+def test_every_sweep_runs_every_minute():
+    """Each job queued after a commit has a sweep (studio/queue.py); work whose job the broker
+    lost is found a minute later, not after five or ten."""
+    sweeps = {
+        name: entry["schedule"]
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+        if entry["task"].endswith("_sweep")
+    }
+
+    assert set(sweeps) == {
+        "bookings-notifications-sweep",
+        "contact-messages-sweep",
+        "blog-image-renditions-sweep",
+        "stripe-refunds-sweep",
+    }
+    assert set(sweeps.values()) == {timedelta(minutes=1)}

@@ -19,6 +19,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 from aiosmtpd.controller import Controller
 from celery import Celery
@@ -138,6 +139,8 @@ def processes(test_database_url, own_redis, mail_server, broker, tmp_path):
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": test_database_url,
         "REDIS_URL": own_redis.url,
+        "REDIS_CACHE_URL": "",
+        "REDIS_BROKER_DB": "0",  # the `broker` fixture's (virtual_host=0), whatever the shell says
         "TEST_CELERY_EAGER": "false",
         "TEST_MAIL_SMTP": "true",
         "EMAIL_HOST": "127.0.0.1",
@@ -369,3 +372,34 @@ def test_with_redis_down_a_booking_succeeds_and_its_confirmation_goes_once_it_is
     (confirmation,) = smtp.to("ada@example.com")
     assert confirmation["Subject"].startswith("You're booked: ")
     assert len(smtp.to("maya@studio.example")) == 1
+
+
+def test_after_redis_restarts_empty_the_sweep_queues_the_email_again_a_minute_on(
+    own_redis, mail_server, broker, processes
+):
+    smtp, _ = mail_server
+    StudioFactory()
+    log = NotificationLogFactory()
+    broker.send_task(SEND, args=[log.pk])  # queued, no worker yet...
+    assert own_redis_client(own_redis).llen("celery") == 1
+    own_redis.stop()  # ...and Redis restarts empty (no persistence here)
+    own_redis.start()
+    assert own_redis_client(own_redis).llen("celery") == 0
+    processes.worker("after-restart")
+
+    queued = timezone.now() - timedelta(seconds=30)
+    NotificationLog.objects.update(dispatched_at=queued, not_before=queued)
+    too_soon = broker.send_task(SWEEP).get(timeout=30)
+    queued = timezone.now() - timedelta(seconds=61)
+    NotificationLog.objects.update(dispatched_at=queued, not_before=queued)
+    swept = broker.send_task(SWEEP).get(timeout=30)
+    wait_until(lambda: row(log.pk).status == "sent", "the email to be sent")
+    again = broker.send_task(SWEEP).get(timeout=30)
+
+    assert (too_soon["queued"], swept["queued"], again["queued"]) == (0, 1, 0)
+    assert [message["To"] for message in smtp.messages] == ["ada@example.com"]
+    assert row(log.pk).attempts == 1
+
+
+def own_redis_client(server: RedisServer) -> redis.Redis:
+    return redis.Redis(unix_socket_path=str(server.socket), db=0)

@@ -223,3 +223,35 @@ def test_claiming_due_reminders_takes_three_queries_whatever_the_batch(
         claimed = sweep.reminders_claim_due(now=start - timedelta(hours=28))
 
     assert len(claimed) == due
+
+
+def test_an_email_whose_job_the_broker_lost_is_queued_again_after_a_minute(studio):
+    queued = timezone.now()  # the job went to a broker that then restarted empty
+    log = NotificationLogFactory(not_before=queued, dispatched_at=queued)
+
+    early = sweep.notifications_sweep(now=queued + timedelta(seconds=30))
+    on_time = sweep.notifications_sweep(now=queued + timedelta(seconds=61))
+    after = sweep.notifications_sweep(now=queued + timedelta(minutes=10))
+
+    assert (early["queued"], on_time["queued"], after["queued"]) == (0, 1, 0)
+    log.refresh_from_db()
+    assert (log.status, log.attempts) == ("sent", 1)
+    assert len(mail.outbox) == 1
+
+
+def test_while_no_worker_takes_them_emails_are_queued_again_less_and_less_often(
+    studio, monkeypatch
+):
+    queued = timezone.now()
+    log = NotificationLogFactory(not_before=queued, dispatched_at=queued)
+    monkeypatch.setattr(sweep, "enqueue_sends", lambda log_ids: log_ids)  # taken, never run
+
+    copies = [  # the minutes at which the sweep, running every minute for an hour, queued it
+        minute
+        for minute in range(1, 61)
+        if sweep.notifications_dispatch_waiting(now=queued + timedelta(minutes=minute))
+    ]
+
+    assert copies == [1, 2, 4, 8, 13, 18, 23, 28, 33, 38, 43, 48, 53, 58]
+    log.refresh_from_db()
+    assert (log.status, log.attempts, mail.outbox) == ("pending", 0, [])

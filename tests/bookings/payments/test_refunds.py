@@ -117,7 +117,8 @@ def test_a_refund_lost_with_the_broker_is_sent_by_the_sweep(fake_stripe, confirm
     services.booking_cancel(booking=confirmed_payment.booking, actor="client")  # no on_commit
 
     assert fake_stripe.calls("POST", "/v1/refunds") == []
-    refunds.refunds_send_requested(now=timezone.now() + refunds.REFUND_SWEEP_GRACE)
+    assert refunds.refunds_send_requested(now=timezone.now() + timedelta(seconds=30)) == 0
+    assert refunds.refunds_send_requested(now=timezone.now() + timedelta(seconds=61)) == 1
 
     assert Refund.objects.get().status == "succeeded"
     assert len(fake_stripe.calls("POST", "/v1/refunds")) == 1
