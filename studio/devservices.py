@@ -188,19 +188,53 @@ def run_site(env: dict[str, str]) -> int:
         stop_children(list(children.values()))
 
 
-def stop_children(children: list[subprocess.Popen]) -> None:
+# How long a child may take to stop on its own: the Celery worker finishes the task in hand
+# (warm shutdown) within this; then what is left of its process group is terminated, then killed.
+STOP_GRACE_SECONDS = 30
+STOP_FORCE_SECONDS = 5
+
+
+def stop_children(
+    children: list[subprocess.Popen],
+    *,
+    first: signal.Signals = signal.SIGTERM,
+    grace: float = STOP_GRACE_SECONDS,
+) -> None:
+    """Stop each child (each leads a process group of its own): `first` goes to its main
+    process only, so a Celery worker finishes its current task and stops its pool itself, and
+    runserver and beat exit. Once the main processes are gone, or after `grace` seconds (or at
+    another Ctrl-C), whatever is still in their groups gets SIGTERM, then SIGKILL."""
     for child in children:
         if child.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for child in children:
-        try:
-            child.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+                os.kill(child.pid, first)
+    _wait_while(lambda: any(child.poll() is None for child in children), grace)
+    for force, seconds in ((signal.SIGTERM, STOP_FORCE_SECONDS), (signal.SIGKILL, 1.0)):
+        left = [child for child in children if _group_alive(child)]
+        if not left:
+            return
+        log(f"sending {force.name} to what is left of {len(left)} process group(s)")
+        for child in left:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+                os.killpg(child.pid, force)
+        _wait_while(lambda left=left: any(_group_alive(child) for child in left), seconds)
+
+
+def _group_alive(child: subprocess.Popen) -> bool:
+    child.poll()  # reap the main process once it has exited
+    try:
+        os.killpg(child.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _wait_while(condition, seconds: float) -> None:
+    """Until `condition()` is false, `seconds` have passed, or Ctrl-C (which means: now)."""
+    deadline = time.monotonic() + seconds
+    with contextlib.suppress(KeyboardInterrupt):
+        while condition() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 def run_command(env: dict[str, str], command: list[str]) -> int:
@@ -208,9 +242,11 @@ def run_command(env: dict[str, str], command: list[str]) -> int:
     try:
         return child.wait()
     except KeyboardInterrupt:
+        # The command is interrupted as Ctrl-C would (pytest then tears down its servers).
+        stop_children([child], first=signal.SIGINT)
         return 130
     finally:
-        stop_children([child])
+        stop_children([child])  # anything it left in its group
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,8 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     execute.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
 
-    # SIGTERM behaves like Ctrl-C so that the servers are always stopped last.
+    # SIGTERM behaves like Ctrl-C so that the servers are always stopped last. Ctrl-C's own
+    # handler is installed explicitly: started from a script (a background job), this process
+    # inherits SIGINT ignored, and Python then installs none.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with services() as env:
             if args.action == "run":

@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from .page_cache import VersionedContent
+from .page_cache import VersionedContent, forget
 
 STUDIO_CACHE_KEY = "studio:profile:v1"
+STUDIO_CACHE_SECONDS = 3600
 # The profile as loaded for the request being served (set by StudioTimeZoneMiddleware), so
 # that the many readers of one request share one cache read.
 _request_studio: ContextVar["Studio | None"] = ContextVar("request_studio", default=None)
@@ -79,7 +80,10 @@ class Studio(VersionedContent, models.Model):
     def save(self, *args, **kwargs) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
-        cache.delete(STUDIO_CACHE_KEY)
+        cache.delete(STUDIO_CACHE_KEY)  # for the rest of this transaction
+        # and again after the commit (a request meanwhile may have cached the old row), retried
+        # while the cache does not answer: otherwise the old details would show for an hour.
+        forget(STUDIO_CACHE_KEY, kept_for=STUDIO_CACHE_SECONDS)
         _request_studio.set(None)
 
     @property
@@ -99,7 +103,7 @@ class Studio(VersionedContent, models.Model):
         studio = cache.get(STUDIO_CACHE_KEY)
         if studio is None:
             studio, _ = cls.objects.get_or_create(pk=1, defaults={"email": "hello@studio.example"})
-            cache.set(STUDIO_CACHE_KEY, studio, 3600)
+            cache.set(STUDIO_CACHE_KEY, studio, STUDIO_CACHE_SECONDS)
         return studio
 
     @classmethod

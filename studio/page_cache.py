@@ -5,6 +5,9 @@ A cached page is stored under the versions of the content groups it shows (e.g. 
 commit, so the next request misses and renders afresh: pages are never served stale after a
 booking, a cancellation, a time-off change or a post edit. Time-driven changes (notice periods,
 lapsed holds, scheduled posts going live) are bounded by the short timeout of those pages.
+When the cache's Redis does not answer at that moment (frozen, restarting), the new versions
+are stored by a job (studio.tasks.page_cache_bump) that tries again every few seconds until it
+answers: a taken time shows as taken seconds after Redis is back, not a page timeout later.
 
 Requests carrying a session or messages cookie (staff, a client mid-booking) are never served
 from or stored in the cache, and only pages without forms or nonces use this decorator.
@@ -19,32 +22,68 @@ bounded by the site's real pages, whatever query strings arrive.
 """
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import wraps
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
 from django.http import QueryDict
 from django.utils.http import http_date, quote_etag
+from django_redis.cache import RedisCache
+from django_redis.exceptions import ConnectionInterrupted
+
+from .jobs import Job
+from .queue import enqueue_now
+
+logger = logging.getLogger(__name__)
 
 # A query parameter's canonical spelling, or None for a value the view cannot use.
 Canonical = Callable[[str], str | None]
 
 VERSION_KEY = "content-version:{}"
+# No page is kept longer: a version that could not be stored for this long no longer matters,
+# every page cached before the change has expired.
+MAX_TIMEOUT = 300
+
+
+def store_versions(groups: Iterable[str], forget: Iterable[str] = ()) -> None:
+    """New versions for `groups` (and the `forget` keys deleted), now; raises
+    ConnectionInterrupted if Redis does not answer (the cache's own methods would swallow it:
+    IGNORE_EXCEPTIONS)."""
+    client = cast(RedisCache, cache).client
+    now = time.time_ns()
+    client.set_many({VERSION_KEY.format(group): now for group in groups}, timeout=None)
+    if forget:
+        client.delete_many(list(forget))
+
+
+def _store_after_commit(groups: list[str], forget: list[str], kept_for: int) -> None:
+    def store() -> None:
+        try:
+            store_versions(groups, forget)
+        except ConnectionInterrupted:
+            logger.warning("cache unreachable: %s stored by a job", groups + forget)
+            deadline = time.time() + kept_for
+            if not enqueue_now(Job.PAGE_CACHE_BUMP, groups, deadline, forget=forget):
+                logger.error("%s lost: pages may be stale for %s s", groups + forget, kept_for)
+
+    transaction.on_commit(store, robust=True)
 
 
 def bump(*groups: str) -> None:
     """Mark these content groups changed once the current transaction commits."""
+    _store_after_commit(list(groups), [], MAX_TIMEOUT)
 
-    def store() -> None:
-        now = time.time_ns()
-        cache.set_many({VERSION_KEY.format(group): now for group in groups}, timeout=None)
 
-    transaction.on_commit(store, robust=True)
+def forget(*keys: str, kept_for: int) -> None:
+    """Delete these cache entries (kept up to `kept_for` seconds) once the transaction commits;
+    like bump, retried by a job while the cache's Redis does not answer."""
+    _store_after_commit([], list(keys), kept_for)
 
 
 def versions(groups: Iterable[str]) -> str:
@@ -100,6 +139,8 @@ def shareable(response) -> bool:
 def cached_page(*groups: str, timeout: int = 300, params: Mapping[str, Canonical] | None = None):
     """Cache a view's anonymous GETs under `groups`' versions; `params`: the query parameters it
     reads, each with its canonical spelling (the view sees those only)."""
+    if timeout > MAX_TIMEOUT:
+        raise ValueError(f"pages are kept at most {MAX_TIMEOUT} s (see bump)")
     params = params or {}
 
     def decorator(view):
