@@ -12,12 +12,12 @@ from ..models import (
     StripeEvent,
 )
 from ..notifications.outbox import notification_resend
-from .base import OwnCalendarMixin, ReadOnlyAdmin
+from .base import OwnCalendarMixin, ReadOnlyAdmin, StudioWideMixin
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyAdmin):
-    """What Stripe told us and what we did about it (read-only)."""
+class StripeEventAdmin(StudioWideMixin, ReadOnlyAdmin):
+    """What Stripe told us and what we did about it (read-only): the studio's books."""
 
     list_display = ["received_at", "type", "event_id", "source", "outcome"]
     list_filter = ["type", "source"]
@@ -25,7 +25,11 @@ class StripeEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(OwnCalendarMixin, ReadOnlyAdmin):
+    """The studio's refunds (the owner's role holds them; a photographer sees those of their
+    own bookings on each booking's page). Whoever else is given them sees their own only."""
+
+    owner_path = "payment__booking__photographer__user"
     list_display = ["created_at", "payment", "amount_display", "status", "reason", "actor"]
     list_filter = ["status", "reason"]
     search_fields = ["stripe_refund_id", "payment__booking__client_email"]

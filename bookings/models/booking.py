@@ -76,6 +76,9 @@ class Booking(VersionedContent, models.Model):
 
     class Meta:
         ordering = ["starts_at"]
+        permissions = [
+            ("manage_client_data", "Can export and erase a client's personal data"),
+        ]
         constraints = [
             ExclusionConstraint(
                 name="booking_no_overlap",
