@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from studio import health, tasks
@@ -138,7 +139,10 @@ def test_callers_arriving_together_share_one_ping(pings):
     reports = []
 
     def call():
-        reports.append(health.readiness_report())
+        try:
+            reports.append(health.readiness_report())
+        finally:
+            connection.close()  # the one that made the report used a connection of its own
 
     callers = [threading.Thread(target=call) for _ in range(8)]
     for caller in callers:
