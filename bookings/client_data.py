@@ -1,21 +1,32 @@
 """A client's personal data: export it, erase it, and purge it when it is no longer needed.
 
-Erasing anonymises the personal fields of bookings and of their email log (the client's
-address, and any of their details captured in an email's context), and deletes contact
-messages; payments stay (the studio's books need them) but carry no personal data of their own.
-Emails still waiting to go to an erased client are not sent.
+Erasing covers every table that can hold it (tests/bookings/test_erasure.py searches them all):
+
+- bookings: name, email, phone, notes and intake answers anonymised;
+- their email log: the client's address replaced by the booking's erased one, their details
+  scrubbed from each email's context and from the mail server's error messages; emails still
+  waiting to go to them are not sent;
+- their history and refunds: any mention of them in notes or failure reasons;
+- contact messages from their address: deleted;
+- the admin's log (which keeps the description of each record changed at the desk) and the
+  desk's sign-in records: see studio/personal_data.py.
+
+Payments, refunds and the history stay (the studio's books need them) with no personal data.
+Stripe events are stored as their id, type and what we did, without payloads.
 """
 
+import re
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from studio import personal_data
 from studio.models import ContactMessage, Studio
 
 from .actors import Actor
-from .models import Booking, BookingEvent, NotificationLog
+from .models import Booking, BookingEvent, NotificationLog, Refund
 
 EXPIRED_HOLD_RETENTION = timedelta(days=30)
 ERASED_NAME = "Erased client"
@@ -102,27 +113,52 @@ def _scrub(value, personal: set[str], replacement: str):
     return value
 
 
-def _anonymise_emails(booking: Booking, *, personal: set[str]) -> None:
+def _redact(text: str, personal: set[str]) -> str:
+    """`text` with each mention of a personal detail replaced, the rest kept (e.g. the mail
+    server's reason in an error message)."""
+    for detail in sorted(personal, key=len, reverse=True):
+        text = re.sub(re.escape(detail), "[erased]", text, flags=re.IGNORECASE)
+    return text
+
+
+def _anonymise_emails(booking: Booking, *, personal: set[str]) -> list[NotificationLog]:
     """The booking's email log: the client's address replaced by the booking's erased one,
-    their details scrubbed from each email's context, and unsent emails to them cancelled."""
-    for log in NotificationLog.objects.select_for_update().filter(booking=booking):
+    their details scrubbed from each email's context, error and note, and unsent emails to
+    them cancelled."""
+    logs = list(NotificationLog.objects.select_for_update().filter(booking=booking))
+    for log in logs:
         if log.recipient.casefold() in personal:
             log.recipient = booking.client_email
             if log.status in (NotificationLog.Status.PENDING, NotificationLog.Status.RETRY):
                 log.status = NotificationLog.Status.SKIPPED
                 log.note = "Not sent: the client's personal data was erased."
         log.context = _scrub(log.context, personal, ERASED_NAME)
-        log.save(update_fields=["recipient", "status", "note", "context"])
+        log.last_error = _redact(log.last_error, personal)
+        log.note = _redact(log.note, personal)
+        log.save(update_fields=["recipient", "status", "note", "context", "last_error"])
+    return logs
+
+
+def _anonymise_records(booking: Booking, *, personal: set[str]) -> None:
+    """Mentions of the client in the booking's history and in the reasons of its refunds."""
+    for event in BookingEvent.objects.filter(booking=booking):
+        note = _redact(event.note, personal)
+        if note != event.note:
+            BookingEvent.objects.filter(pk=event.pk).update(note=note)
+    for refund in Refund.objects.filter(payment__booking=booking):
+        reason = _redact(refund.failure_reason, personal)
+        if reason != refund.failure_reason:
+            Refund.objects.filter(pk=refund.pk).update(failure_reason=reason)
 
 
 def _anonymise(bookings) -> int:
     count = 0
+    details: set[str] = set()
+    erased: list = []
     for booking in bookings.select_for_update():
-        personal = {
-            detail.casefold()
-            for detail in (booking.client_name, booking.client_email, booking.client_phone)
-            if detail
-        }
+        given = {booking.client_name, booking.client_email, booking.client_phone} - {""}
+        details |= given
+        personal = {detail.casefold() for detail in given}
         booking.client_name = ERASED_NAME
         booking.client_email = f"erased-{booking.public_id}@invalid"
         booking.client_phone = ""
@@ -138,7 +174,8 @@ def _anonymise(bookings) -> int:
                 "updated_at",
             ]
         )
-        _anonymise_emails(booking, personal=personal)
+        erased += [booking, *_anonymise_emails(booking, personal=personal)]
+        _anonymise_records(booking, personal=personal)
         BookingEvent.objects.create(
             booking=booking,
             from_status=booking.status,
@@ -147,14 +184,19 @@ def _anonymise(bookings) -> int:
             note="personal data erased",
         )
         count += 1
+    personal_data.admin_log_forget(details=details, about=erased)
     return count
 
 
 @transaction.atomic
 def client_data_erase(*, email: str) -> dict[str, int]:
-    """Anonymise every booking of this client and delete their messages."""
+    """Erase everything held about the person using this email address (see the module's
+    docstring for where that is)."""
     bookings = _anonymise(Booking.objects.filter(client_email__iexact=email))
-    messages, _ = ContactMessage.objects.filter(email__iexact=email).delete()
+    messages, details = personal_data.contact_messages_erase(email=email)
+    details.add(email)
+    personal_data.admin_log_forget(details=details)
+    personal_data.sign_in_records_forget(details=details)
     return {"bookings": bookings, "messages": messages}
 
 

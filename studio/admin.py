@@ -6,6 +6,9 @@ from .models import ContactMessage, Studio
 
 @admin.register(Studio)
 class StudioAdmin(admin.ModelAdmin):
+    """The studio's details: the owner changes them; photographers may read them (roles are
+    permissions, see studio/roles.py)."""
+
     fieldsets = [
         (None, {"fields": ["name", "tagline", "email", "phone"]}),
         (
@@ -19,15 +22,6 @@ class StudioAdmin(admin.ModelAdmin):
         ("Social", {"fields": ["instagram_url", "linkedin_url"]}),
     ]
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_superuser
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_superuser
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # the one row always exists (Studio.load creates it)
 
@@ -37,6 +31,8 @@ class StudioAdmin(admin.ModelAdmin):
 
 @admin.register(ContactMessage)
 class ContactMessageAdmin(admin.ModelAdmin):
+    """Messages to the studio, with their senders' details: the owner's."""
+
     list_display = ["name", "email", "created_at", "emailed_at"]
     search_fields = ["name", "email", "message"]
     readonly_fields = ["name", "email", "phone", "message", "created_at", "emailed_at"]

@@ -1,23 +1,19 @@
 """Demo content for the studio itself: its details and the people who log in."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 
+from . import roles
 from .models import Studio
 
 DEMO_PASSWORD = "studio-demo-2026"  # noqa: S105  (local demo logins, printed on purpose)
 
 DEMO_USERS = [
-    # username, first name, last name, superuser, groups
-    ("admin", "Studio", "Owner", True, []),
-    ("maya", "Maya", "Okafor", False, ["Photographer"]),
-    ("sam", "Sam", "Reyes", False, ["Author"]),
+    # username, first name, last name, superuser, groups (the roles of studio/roles.py)
+    ("admin", "Studio", "Owner", False, [roles.OWNER]),
+    ("maya", "Maya", "Okafor", False, [roles.PHOTOGRAPHER]),
+    ("sam", "Sam", "Reyes", False, [roles.AUTHOR]),
 ]
-
-GROUP_PERMISSIONS = {
-    "Author": ["blog"],
-    "Photographer": ["bookings"],
-}
 
 
 def seed(log) -> None:
@@ -43,11 +39,6 @@ def seed(log) -> None:
     if created:
         log(f"Created the studio's details: {studio.name}")
 
-    for group_name, app_labels in GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        permissions = Permission.objects.filter(content_type__app_label__in=app_labels)
-        group.permissions.add(*permissions)
-
     user_model = get_user_model()
     for username, first, last, superuser, groups in DEMO_USERS:
         user, created = user_model.objects.get_or_create(
@@ -63,4 +54,5 @@ def seed(log) -> None:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        user.groups.add(*Group.objects.filter(name__in=groups))
+        # The role groups exist from migrate on (studio/roles.py).
+        user.groups.add(*(Group.objects.get(name=name) for name in groups))

@@ -132,4 +132,7 @@ class ContactMessage(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.name} <{self.email}>"
+        # No sender's details: the admin's log keeps this text (django_admin_log.object_repr).
+        if self.created_at is None:
+            return "Message"
+        return f"Message of {self.created_at:%Y-%m-%d %H:%M} UTC"

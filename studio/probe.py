@@ -1,7 +1,8 @@
 """Container health probe for the web tier: is gunicorn answering HTTP at all?
 
-`python -m studio.probe` exits 0 when /healthz answers (200 or 503: the web process is alive;
-which dependency is down is /healthz's job to say) and 1 when nothing answers.
+`python -m studio.probe` exits 0 when /healthz (liveness: checks nothing else, answers at
+once) says ok and 1 otherwise. Which dependency is down is /healthz/ready's job to say, to
+monitoring; a web process is not restarted because the database is away.
 """
 
 import os
@@ -18,11 +19,9 @@ def main() -> int:
         headers={"Host": host, "X-Forwarded-Proto": "https"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=5):  # noqa: S310  (fixed loopback URL)
-            return 0
-    except urllib.error.HTTPError as error:
-        return 0 if error.code == 503 else 1
-    except OSError:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310  (loopback)
+            return 0 if response.status == 200 else 1
+    except OSError:  # HTTPError (an error status) included
         return 1
 
 

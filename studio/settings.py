@@ -462,12 +462,19 @@ LOGIN_URL = "admin:login"
 # set SERVE_MEDIA=false when a proxy or object storage serves /media/ instead.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
 
-# Public forms: submissions per client IP (see studio/ratelimits.py).
+# Public forms: submissions per client IP (see studio/ratelimits.py); the readiness report:
+# requests per IP, whether they carry the token or not.
 RATE_LIMITS = {
     "booking": env_str("RATE_LIMIT_BOOKING", "10/m"),
     "manage": env_str("RATE_LIMIT_MANAGE", "10/m"),
     "contact": env_str("RATE_LIMIT_CONTACT", "5/m"),
+    "healthz": env_str("RATE_LIMIT_HEALTHZ", "30/m"),
 }
+
+# /healthz/ready (studio/health.py): shown to `Authorization: Bearer <HEALTHZ_TOKEN>` (empty:
+# to signed-in staff only), made at most once per HEALTHZ_CACHE_SECONDS.
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN")
+HEALTHZ_CACHE_SECONDS = env_int("HEALTHZ_CACHE_SECONDS", 15)
 RATELIMIT_FAIL_OPEN = True
 
 # The page benchmark's baseline view (bench/pages.py); off in a real deployment.

@@ -18,6 +18,7 @@ urlpatterns = [
     path("contact/", views.contact, name="contact"),
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/ready", views.healthz_ready, name="healthz-ready"),
     path("dev/outbox/", views.dev_outbox, name="dev-outbox"),
     path("book/", include("bookings.urls")),
     path("blog/", include("blog.urls")),

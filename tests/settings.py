@@ -37,7 +37,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 
 # Load and race tests send hundreds of requests from one address; the limiter's own tests
 # lower these with the settings fixture.
-RATE_LIMITS = {"booking": "100000/m", "manage": "100000/m", "contact": "100000/m"}
+RATE_LIMITS = {
+    "booking": "100000/m",
+    "manage": "100000/m",
+    "contact": "100000/m",
+    "healthz": "100000/m",
+}
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise expects it to exist)
 

@@ -13,6 +13,7 @@ from django.utils.html import format_html_join
 from studio.models import Studio
 
 from .. import services
+from ..access import sees_all_calendars
 from ..actors import staff_actor
 from ..errors import BookingError
 from ..models import (
@@ -100,7 +101,12 @@ class NotificationLogInline(admin.TabularInline):
 @admin.register(Booking)
 class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
     list_display = ["starts_at", "client_name", "session_type", "photographer", "status"]
-    list_filter = ["status", "photographer", "session_type", "starts_at"]
+    list_filter = [
+        "status",
+        ("photographer", admin.RelatedOnlyFieldListFilter),
+        "session_type",
+        "starts_at",
+    ]
     search_fields = ["client_name", "client_email", "client_phone"]
     date_hierarchy = "starts_at"
     list_select_related = ["session_type", "photographer"]
@@ -208,7 +214,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
         )
 
     def has_retry_permission(self, request) -> bool:
-        return request.user.is_superuser  # money goes back to clients on the owner's word
+        return sees_all_calendars(request.user)  # money goes back to clients on the owner's word
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         allowed = self.get_actions(request)
@@ -241,7 +247,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
         if succeeded:
             self.message_user(request, f"{done}: {succeeded} booking(s).", messages.SUCCESS)
 
-    @admin.action(description="Confirm (deposit received another way)")
+    @admin.action(description="Confirm (deposit received another way)", permissions=["change"])
     def confirm(self, request, queryset):
         self._apply(
             request,
@@ -252,7 +258,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
             "Confirmed",
         )
 
-    @admin.action(description="Cancel and refund the deposit")
+    @admin.action(description="Cancel and refund the deposit", permissions=["change"])
     def cancel_with_refund(self, request, queryset):
         self._apply(
             request,
@@ -261,7 +267,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
             "Cancelled with refund",
         )
 
-    @admin.action(description="Cancel and keep the deposit")
+    @admin.action(description="Cancel and keep the deposit", permissions=["change"])
     def cancel_without_refund(self, request, queryset):
         self._apply(
             request,
@@ -270,7 +276,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
             "Cancelled, deposit kept",
         )
 
-    @admin.action(description="Mark completed")
+    @admin.action(description="Mark completed", permissions=["change"])
     def mark_completed(self, request, queryset):
         self._apply(
             request,
@@ -279,7 +285,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
             "Marked completed",
         )
 
-    @admin.action(description="Mark no-show")
+    @admin.action(description="Mark no-show", permissions=["change"])
     def mark_no_show(self, request, queryset):
         self._apply(
             request,
@@ -288,7 +294,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
             "Marked no-show",
         )
 
-    @admin.action(description="Resend confirmation")
+    @admin.action(description="Resend confirmation", permissions=["change"])
     def resend_confirmation(self, request, queryset):
         self._apply(
             request,
@@ -301,7 +307,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
     def money(self, booking: Booking) -> str:
         return str(ledger.booking_money(booking))
 
-    @admin.action(description="Record the balance as paid at the studio")
+    @admin.action(description="Record the balance as paid at the studio", permissions=["change"])
     def record_balance_paid(self, request, queryset):
         self._apply(
             request,
@@ -351,12 +357,20 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
     def reschedule_view(self, request, pk):
         booking = self._own_booking(request, pk)
         zone = Studio.load().zone
+        # The owner may give the session to any photographer free then; a photographer moves
+        # it within their own calendar only.
+        anyone = sees_all_calendars(request.user)
         if request.method == "POST":
             start = parse_start(request.POST.get("start"))
             try:
                 if start is None:
                     raise BookingError("Pick one of the free times.")
-                services.booking_reschedule(booking=booking, start=start, actor=self.actor(request))
+                services.booking_reschedule(
+                    booking=booking,
+                    start=start,
+                    actor=self.actor(request),
+                    photographer=None if anyone else booking.photographer,
+                )
             except BookingError as error:
                 self.message_user(request, f"{error.message} Nothing was changed.", messages.ERROR)
             else:
@@ -370,6 +384,7 @@ class BookingAdmin(OwnCalendarMixin, admin.ModelAdmin):
             session_type=booking.session_type,
             first_day=day,
             last_day=day,
+            photographer_ids=None if anyone else [booking.photographer_id],
             exclude_booking_id=booking.pk,
         )
         context = {

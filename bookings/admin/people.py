@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from ..access import sees_all_calendars
 from ..ics import feed_url, photographer_calendar_token_regenerate
 from ..models import (
     Photographer,
@@ -59,31 +60,17 @@ class PhotographerAdmin(OwnCalendarMixin, admin.ModelAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        if request.user.is_superuser:
+        if sees_all_calendars(request.user):
             return self.readonly_fields
+        # A photographer edits their own profile, not who they are at the studio.
         return [*self.readonly_fields, "user", "slug", "active", "order"]
 
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or request.user.is_superuser or obj.user == request.user)
-
     def get_prepopulated_fields(self, request, obj=None):
-        return self.prepopulated_fields if request.user.is_superuser else {}
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return self.prepopulated_fields if sees_all_calendars(request.user) else {}
 
 
 @admin.register(TimeOff)
 class TimeOffAdmin(OwnCalendarMixin, admin.ModelAdmin):
     list_display = ["photographer", "starts_at", "ends_at", "reason"]
-    list_filter = ["photographer"]
+    list_filter = [("photographer", admin.RelatedOnlyFieldListFilter)]
     date_hierarchy = "starts_at"
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "photographer" and not request.user.is_superuser:
-            kwargs["queryset"] = Photographer.objects.filter(user=request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from ..access import sees_all_calendars
 from ..actors import staff_actor
 from ..errors import RefundRetryRefused, ResendRefused
 from ..models import (
@@ -19,12 +20,12 @@ from ..models import (
 )
 from ..notifications.outbox import notification_resend
 from ..payments.refunds import refund_retry
-from .base import OwnCalendarMixin, ReadOnlyAdmin
+from .base import OwnCalendarMixin, ReadOnlyAdmin, StudioWideMixin
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyAdmin):
-    """What Stripe told us and what we did about it (read-only)."""
+class StripeEventAdmin(StudioWideMixin, ReadOnlyAdmin):
+    """What Stripe told us and what we did about it (read-only): the studio's books."""
 
     list_display = ["received_at", "type", "event_id", "source", "outcome"]
     list_filter = ["type", "source"]
@@ -43,9 +44,12 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
-    """Money going back to clients. A failed refund can be tried again by the studio's owner."""
+class RefundAdmin(OwnCalendarMixin, ReadOnlyAdmin):
+    """Money going back to clients (the owner's role holds them; a photographer sees those of
+    their own bookings on each booking's page; whoever else is given them sees their own
+    only). A failed refund can be tried again by the studio's owner."""
 
+    owner_path = "payment__booking__photographer__user"
     list_display = [
         "created_at",
         "payment",
@@ -69,7 +73,7 @@ class RefundAdmin(ReadOnlyAdmin):
         return f"{timezone.localtime(refund.next_attempt_at):%Y-%m-%d %H:%M}"
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
+        return sees_all_calendars(request.user)  # money goes back on the owner's word
 
     @admin.action(description="Try again (a new refund of what is left)", permissions=["retry"])
     def try_again(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from studio.models import Studio
 
+from ..access import visible_photographers
 from ..models import Booking, TimeOff, WorkingHours
 from ..slots import local_instant
-from .access import visible_photographers
 
 VIEWS = ("day", "week", "month")
 SHOWN_STATUSES = [

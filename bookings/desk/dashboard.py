@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from studio.models import Studio
 
+from ..access import has_a_calendar, sees_all_calendars, visible_bookings
 from ..models import Booking, Payment, Refund
 from ..money import format_money
 from ..payments import ledger
 from ..slots import local_instant
-from .access import visible_bookings
 
 WEEKS_EACH_WAY = 12
 
@@ -94,7 +94,7 @@ def chart_geometry(figures: list[dict], currency: str) -> dict:
 
 
 def dashboard(user) -> dict:
-    if not user.is_authenticated or not user.is_staff:
+    if not has_a_calendar(user):
         return {}
     zone = Studio.load().zone
     now = timezone.now()
@@ -134,7 +134,7 @@ def dashboard(user) -> dict:
             "holds": holds,
             "refunds_attention": refunds_attention,
             # Money goes back to clients on the owner's word only.
-            "may_retry_refunds": user.is_superuser,
+            "may_retry_refunds": sees_all_calendars(user),
             "deposits_taken": format_money(money["taken"], currency),
             "deposits_refunded": format_money(money["refunded"], currency),
             "figures": figures,

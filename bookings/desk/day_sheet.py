@@ -4,9 +4,9 @@ from datetime import date, datetime, timedelta
 
 from studio.models import Studio
 
+from ..access import visible_bookings
 from ..payments.ledger import OWING_STATUSES, summarise
 from ..slots import local_instant
-from .access import visible_bookings
 
 
 def day_sessions(*, user, day: date) -> list[dict]:

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from studio.models import Studio
 
+from ..access import visible_photographers
 from ..models import Photographer
-from .access import visible_photographers
 
 
 def parse_anchor(value: str | None) -> date:

@@ -1,4 +1,8 @@
-"""Admin pages of the photographer's desk: calendar (with time off), day sheet, client data."""
+"""Admin pages of the photographer's desk: calendar (with time off), day sheet, client data.
+
+The calendar and the day sheet are for those with a calendar (the owner sees everyone's, a
+photographer their own); client data is the owner's (see bookings/access.py).
+"""
 
 import json
 from datetime import timedelta
@@ -12,12 +16,15 @@ from django.template.response import TemplateResponse
 from studio.models import Studio
 
 from .. import client_data, services
+from ..access import has_a_calendar, manages_client_data
 from .calendar import VIEWS, calendar_page, time_off_conflicts
 from .day_sheet import day_sessions
 from .forms import ClientForm, TimeOffForm, parse_anchor
 
 
 def calendar_view(request: HttpRequest) -> HttpResponse:
+    if not has_a_calendar(request.user):
+        raise PermissionDenied
     requested = request.GET.get("view", "")
     view = requested if requested in VIEWS else "week"
     anchor = parse_anchor(request.GET.get("date"))
@@ -65,6 +72,8 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
 
 
 def day_sheet(request: HttpRequest) -> HttpResponse:
+    if not has_a_calendar(request.user):
+        raise PermissionDenied
     day = parse_anchor(request.GET.get("date"))
     return TemplateResponse(
         request,
@@ -81,12 +90,12 @@ def day_sheet(request: HttpRequest) -> HttpResponse:
 
 
 def clients(request: HttpRequest) -> HttpResponse:
-    """Find, export or erase everything held about one client (superusers only).
+    """Find, export or erase everything held about one client (the owner).
 
     The address travels in POST bodies only, each with its CSRF token: in a query string it
     would land in access logs and the browser's history. An address in the query is ignored.
     """
-    if not request.user.is_superuser:
+    if not manages_client_data(request.user):
         raise PermissionDenied
     form = ClientForm(request.POST if request.method == "POST" else None)
     summary = None

@@ -78,6 +78,9 @@ class Booking(VersionedContent, models.Model):
 
     class Meta:
         ordering = ["starts_at"]
+        permissions = [
+            ("manage_client_data", "Can export and erase a client's personal data"),
+        ]
         constraints = [
             ExclusionConstraint(
                 name="booking_no_overlap",
@@ -107,7 +110,8 @@ class Booking(VersionedContent, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client_name} — {self.session_type} at {self.starts_at:%Y-%m-%d %H:%M} UTC"
+        # No client details: the admin's log keeps this text (django_admin_log.object_repr).
+        return f"{self.session_type} at {self.starts_at:%Y-%m-%d %H:%M} UTC"
 
     @property
     def price_display(self) -> str:

@@ -80,8 +80,9 @@ class NotificationLog(models.Model):
         ]
 
     def __str__(self) -> str:
+        # No address: the admin's log keeps this text (django_admin_log.object_repr).
         copy = f" (copy {self.resend})" if self.resend else ""
-        return f"{self.kind_label}{copy} to {self.recipient}"
+        return f"{self.kind_label}{copy}, revision {self.revision}"
 
     @property
     def kind_label(self) -> str:

@@ -47,6 +47,12 @@ class Photographer(VersionedContent, models.Model):
 
     class Meta:
         ordering = ["order", "name"]
+        permissions = [
+            (
+                "manage_all_calendars",
+                "Can see and act on every photographer's calendar, bookings and emails",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

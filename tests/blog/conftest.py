@@ -1,7 +1,8 @@
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.urls import resolve
 
+from studio import roles
 from tests.factories import StudioFactory, UserFactory
 
 
@@ -23,10 +24,8 @@ def studio(db):
 @pytest.fixture
 def author_user(db):
     """A member of the "Author" group, which holds every permission of the blog app."""
-    group, _ = Group.objects.get_or_create(name="Author")
-    group.permissions.set(Permission.objects.filter(content_type__app_label="blog"))
     user = UserFactory(username="sam", first_name="Sam", last_name="Reyes")
-    user.groups.add(group)
+    user.groups.add(Group.objects.get(name=roles.AUTHOR))
     return user
 
 

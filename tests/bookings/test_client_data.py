@@ -5,11 +5,13 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 
 from bookings import client_data
-from bookings.models import Booking, NotificationLog, Payment
+from bookings.models import Booking, BookingEvent, NotificationLog, Payment, Refund
 from studio.models import ContactMessage
 from tests.factories import (
     BookingFactory,
@@ -151,8 +153,8 @@ def test_the_lookup_needs_its_csrf_token():
     assert b"ada@example.com" not in refused.content
 
 
-def test_client_data_page_is_for_superusers_only(client):
-    client.force_login(UserFactory(is_superuser=False))
+def test_client_data_page_is_for_the_owner_only(client):
+    client.force_login(UserFactory(is_superuser=False))  # staff without the owner's role
 
     assert client.get(reverse("admin:clients")).status_code == 403
 
@@ -250,3 +252,56 @@ def test_purge_anonymises_the_email_log_of_bookings_past_retention():
         ("confirmation", f"erased-{ancient.public_id}@invalid", "sent", {})
     ]
     assert email_log(kept) == [("confirmation", "ada@example.com", "sent", {})]
+
+
+def test_erase_scrubs_mentions_in_history_refunds_and_the_mail_servers_errors():
+    booking = BookingFactory(client_name="Ada Lovelace", client_email="ada@example.com")
+    payment = Payment.objects.create(
+        booking=booking, provider="stripe", status="succeeded", amount=5000, currency="GBP"
+    )
+    refund = Refund.objects.create(
+        payment=payment,
+        amount=5000,
+        currency="GBP",
+        reason=Refund.Reason.CANCELLATION,
+        status=Refund.Status.FAILED,
+        failure_reason="Card of ADA@example.com expired",
+    )
+    event = BookingEvent.objects.create(
+        booking=booking, to_status="confirmed", actor="maya", note="Ada Lovelace paid by phone"
+    )
+    bounce = NotificationLogFactory(
+        booking=booking,
+        status="failed",
+        last_error="SMTPRecipientsRefused: {'ada@example.com': (550, b'mailbox full')}",
+    )
+
+    client_data.client_data_erase(email="ada@example.com")
+
+    refund.refresh_from_db()
+    event.refresh_from_db()
+    bounce.refresh_from_db()
+    assert refund.failure_reason == "Card of [erased] expired"
+    assert event.note == "[erased] paid by phone"
+    assert bounce.last_error == "SMTPRecipientsRefused: {'[erased]': (550, b'mailbox full')}"
+
+
+def test_purge_scrubs_the_admin_log_of_the_bookings_it_erases():
+    ancient = BookingFactory(client_name="Ada Lovelace", starts_at=NOW - timedelta(days=400))
+    kept = BookingFactory(client_name="Grace Hopper", starts_at=NOW - timedelta(days=10))
+    user = UserFactory(username="olivia")
+    for booking in (ancient, kept):
+        LogEntry.objects.create(
+            user=user,
+            content_type=ContentType.objects.get_for_model(Booking),
+            object_id=str(booking.pk),
+            object_repr=f"{booking.client_name} — Headshot",  # as the admin wrote it before
+            action_flag=CHANGE,
+        )
+
+    client_data.client_data_purge(now=NOW)
+
+    reprs = dict(LogEntry.objects.values_list("object_id", "object_repr"))
+    assert reprs[str(ancient.pk)] == str(ancient)
+    assert "Ada Lovelace" not in reprs[str(ancient.pk)]
+    assert reprs[str(kept.pk)] == "Grace Hopper — Headshot"

@@ -12,6 +12,8 @@ from tests.servers import OwnPostgres, OwnRedis, Site, migrate, server_folder
 
 pytestmark = pytest.mark.slow
 
+HEALTHZ_TOKEN = "outage-tests-" + "m0n1t0r" * 4
+
 
 @pytest.fixture(scope="module")
 def stack():
@@ -21,7 +23,11 @@ def stack():
     try:
         migrate(postgres.url, redis.url)
         site = Site(
-            database_url=postgres.url, redis_url=redis.url, log_path=folder / "gunicorn.log"
+            database_url=postgres.url,
+            redis_url=redis.url,
+            log_path=folder / "gunicorn.log",
+            # Monitoring's view of readiness, checked afresh on each request (no 15 s window).
+            extra_env={"HEALTHZ_TOKEN": HEALTHZ_TOKEN, "HEALTHZ_CACHE_SECONDS": "0"},
         )
         site.manage("seed_demo", "--allow-production")
         yield postgres, redis, site
@@ -34,7 +40,13 @@ def stack():
 
 
 def health(site) -> tuple[int, dict]:
-    response = requests.get(site.url + "/healthz", timeout=10)
+    """Readiness as monitoring sees it; liveness (/healthz) answers ok all along."""
+    assert requests.get(site.url + "/healthz", timeout=10).json() == {"status": "ok"}
+    response = requests.get(
+        site.url + "/healthz/ready",
+        headers={"Authorization": f"Bearer {HEALTHZ_TOKEN}"},
+        timeout=10,
+    )
     return response.status_code, response.json()["checks"]
 
 

@@ -32,5 +32,5 @@ class Command(BaseCommand):
                 module.seed(lambda message: self.stdout.write(f"  {message}"))
         self.stdout.write(self.style.SUCCESS("Demo content is loaded. Logins for /admin/:"))
         for username, first, _last, superuser, groups in DEMO_USERS:
-            role = "owner (superuser)" if superuser else ", ".join(groups).lower()
+            role = ", ".join(groups).lower() + (" (superuser)" if superuser else "")
             self.stdout.write(f"  {username:6} / {DEMO_PASSWORD}   {first}, {role}")

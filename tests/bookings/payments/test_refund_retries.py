@@ -10,6 +10,7 @@ from datetime import timedelta
 from itertools import pairwise
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -19,6 +20,7 @@ from bookings import services
 from bookings.errors import RefundRetryRefused
 from bookings.models import NotificationLog, Refund
 from bookings.payments import gateway, refunds
+from studio import roles
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -341,6 +343,7 @@ def test_a_failed_refund_is_tried_again_once_whatever_the_database_is_asked(fail
 
 def test_only_the_owner_may_try_a_refund_again(client, failed_refund):
     photographer = UserFactory(username="maya", is_superuser=False)
+    photographer.groups.add(Group.objects.get(name=roles.PHOTOGRAPHER))
     client.force_login(photographer)
     booking = failed_refund.payment.booking
     booking.photographer.user = photographer
