@@ -27,6 +27,7 @@ from studio.models import ContactMessage, Studio
 
 from .actors import Actor
 from .models import Booking, BookingEvent, NotificationLog, Refund
+from .services import booking_event_record
 
 EXPIRED_HOLD_RETENTION = timedelta(days=30)
 ERASED_NAME = "Erased client"
@@ -176,10 +177,9 @@ def _anonymise(bookings) -> int:
         )
         erased += [booking, *_anonymise_emails(booking, personal=personal)]
         _anonymise_records(booking, personal=personal)
-        BookingEvent.objects.create(
+        booking_event_record(
             booking=booking,
             from_status=booking.status,
-            to_status=booking.status,
             actor=Actor.SYSTEM,
             note="personal data erased",
         )

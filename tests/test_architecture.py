@@ -99,3 +99,35 @@ def test_no_imports_inside_functions():
     found = [where for path in sources for where in imports_inside_functions(path)]
 
     assert found == []
+
+
+def callers_of(name: str) -> set[str]:
+    """The source files (outside migrations) that call `name(...)` or `<x>.name(...)`."""
+    found = set()
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.Call):
+                    continue
+                called = node.func
+                if (isinstance(called, ast.Name) and called.id == name) or (
+                    isinstance(called, ast.Attribute) and called.attr == name
+                ):
+                    found.add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_a_bookings_history_has_one_writer():
+    writers = {
+        path
+        for path in callers_of("create")
+        if "BookingEvent.objects.create" in (ROOT / path).read_text()
+    }
+
+    assert writers == {"bookings/services.py"}
+
+
+def test_content_versions_are_bumped_in_one_place():
+    assert callers_of("bump") == {"studio/page_cache.py"}
