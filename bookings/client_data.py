@@ -105,7 +105,7 @@ def _scrub(value, personal: set[str], replacement: str):
 def _anonymise_emails(booking: Booking, *, personal: set[str]) -> None:
     """The booking's email log: the client's address replaced by the booking's erased one,
     their details scrubbed from each email's context, and unsent emails to them cancelled."""
-    for log in NotificationLog.objects.select_for_update().filter(booking=booking):
+    for log in NotificationLog.objects.select_for_update().filter(booking=booking).order_by("pk"):
         if log.recipient.casefold() in personal:
             log.recipient = booking.client_email
             if log.status in (NotificationLog.Status.PENDING, NotificationLog.Status.RETRY):
@@ -117,7 +117,7 @@ def _anonymise_emails(booking: Booking, *, personal: set[str]) -> None:
 
 def _anonymise(bookings) -> int:
     count = 0
-    for booking in bookings.select_for_update():
+    for booking in bookings.select_for_update().order_by("pk"):
         personal = {
             detail.casefold()
             for detail in (booking.client_name, booking.client_email, booking.client_phone)
