@@ -126,7 +126,7 @@ def _anonymise_emails(booking: Booking, *, personal: set[str]) -> list[Notificat
     """The booking's email log: the client's address replaced by the booking's erased one,
     their details scrubbed from each email's context, error and note, and unsent emails to
     them cancelled."""
-    logs = list(NotificationLog.objects.select_for_update().filter(booking=booking))
+    logs = list(NotificationLog.objects.select_for_update().filter(booking=booking).order_by("pk"))
     for log in logs:
         if log.recipient.casefold() in personal:
             log.recipient = booking.client_email
@@ -156,7 +156,7 @@ def _anonymise(bookings) -> int:
     count = 0
     details: set[str] = set()
     erased: list = []
-    for booking in bookings.select_for_update():
+    for booking in bookings.select_for_update().order_by("pk"):
         given = {booking.client_name, booking.client_email, booking.client_phone} - {""}
         details |= given
         personal = {detail.casefold() for detail in given}

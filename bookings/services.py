@@ -4,6 +4,19 @@ Transitions succeed only from the expected state, so callers (views, admin actio
 tasks) can retry or race safely. The exclusion constraint `booking_no_overlap` is the final
 word on overlaps; the checks here give clear messages and enforce the rules it cannot express
 (working hours, time off, notice, horizon, daily cap) under a lock on the photographer's row.
+
+Lock order. Every transaction in bookings/ that locks rows takes them in this order, so two
+of them can only ever wait for each other one way (no deadlock):
+
+1. photographer rows, in id order (`_lock_photographers`), all those a change may need, before
+   anything else is locked;
+2. booking rows, in id order;
+3. a booking's own rows: its payments, refunds and email log rows.
+
+Rows a booking only refers to (its session type and policy) are never locked: a new booking's
+foreign-key checks need them (FOR KEY SHARE), so a lock on them makes every new hold wait, or
+deadlock. Wherever related rows are selected along with a locked row, the lock names its own
+table only: `select_for_update(of=("self",))`.
 """
 
 from dataclasses import dataclass
@@ -78,14 +91,26 @@ def _blocked_range(session_type: SessionType, start: datetime, end: datetime) ->
 def _expire_lapsed_overlapping(photographer_id: int, blocked: DateTimeTZRange, now: datetime):
     _expire(
         list(
-            Booking.objects.select_for_update().filter(
+            Booking.objects.select_for_update()
+            .filter(
                 photographer_id=photographer_id,
                 status=Status.HELD,
                 hold_expires_at__lte=now,
                 blocked__overlap=blocked,
             )
+            .order_by("pk")
         )
     )
+
+
+def _lock_photographers(photographer_ids: list[int]) -> dict[int, Photographer]:
+    """Lock these photographers' rows, in id order: the first step of the lock order.
+
+    The lock serialises the changes to each photographer's calendar, so the daily cap and the
+    other rules are checked against a calendar nobody else is changing.
+    """
+    locked = Photographer.objects.select_for_update().filter(pk__in=photographer_ids)
+    return {photographer.pk: photographer for photographer in locked.order_by("pk")}
 
 
 def _candidates(session_type: SessionType, photographer: Photographer | None):
@@ -117,10 +142,12 @@ def booking_create_hold(
     """
     now = now or timezone.now()
     deposit_amount = session_type.deposit_amount if deposits_taken() else 0
-    for photographer_id in _candidates(session_type, photographer):
-        # The lock serialises holds per photographer, so the daily cap and the other
-        # rules are checked against a calendar nobody else is changing.
-        locked = Photographer.objects.select_for_update().get(pk=photographer_id)
+    candidates = _candidates(session_type, photographer)
+    photographers = _lock_photographers(candidates)
+    for photographer_id in candidates:
+        locked = photographers.get(photographer_id)
+        if locked is None:
+            continue  # removed meanwhile
         slot = find_slot(session_type=session_type, start=start, photographer=locked, now=now)
         if slot is None:
             continue
@@ -245,7 +272,9 @@ def booking_cancel(
     The refund itself goes out after commit (bookings.payments).
     """
     now = now or timezone.now()
-    booking = Booking.objects.select_for_update().select_related("policy").get(pk=booking.pk)
+    booking = (
+        Booking.objects.select_for_update(of=("self",)).select_related("policy").get(pk=booking.pk)
+    )
     if booking.status not in (Status.HELD, Status.CONFIRMED):
         raise TransitionRefused(f"This booking is already {booking.get_status_display().lower()}.")
     if actor == Actor.CLIENT and not client_may_cancel(booking, now):
@@ -263,6 +292,15 @@ def booking_cancel(
     return Cancellation(booking=booking, refund_due=refund_due)
 
 
+def _reschedule_candidates(booking: Booking, photographer: Photographer | None) -> list[int]:
+    """Who may take the moved session, best first: the one asked for, else its photographer,
+    then the session type's others."""
+    if photographer is not None:
+        return [photographer.pk]
+    others = _candidates(booking.session_type, None)
+    return [booking.photographer_id] + [pk for pk in others if pk != booking.photographer_id]
+
+
 @transaction.atomic
 def booking_reschedule(
     *,
@@ -274,8 +312,12 @@ def booking_reschedule(
 ) -> Booking:
     """Move a confirmed booking to another free slot; its revision goes up by one."""
     now = now or timezone.now()
+    # The photographers come first in the lock order, so who they are is read before the
+    # booking is locked; one the booking moved to meanwhile is left out of the candidates.
+    unlocked = Booking.objects.select_related("session_type").get(pk=booking.pk)
+    photographers = _lock_photographers(_reschedule_candidates(unlocked, photographer))
     booking = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("policy", "session_type")
         .get(pk=booking.pk)
     )
@@ -284,17 +326,10 @@ def booking_reschedule(
     if actor == Actor.CLIENT and not client_may_reschedule(booking, now):
         raise TransitionRefused("This session can no longer be moved online; please call us.")
     session_type = booking.session_type
-    candidates = (
-        [photographer.pk]
-        if photographer
-        else (
-            [booking.photographer_id]
-            + [pk for pk in _candidates(session_type, None) if pk != booking.photographer_id]
-        )
-    )
+    candidates = [pk for pk in _reschedule_candidates(booking, photographer) if pk in photographers]
     previous_start = booking.starts_at
     for photographer_id in candidates:
-        locked = Photographer.objects.select_for_update().get(pk=photographer_id)
+        locked = photographers[photographer_id]
         slot = find_slot(
             session_type=session_type,
             start=start,

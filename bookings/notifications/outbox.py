@@ -174,7 +174,7 @@ def notify_after_commit(*, booking: Booking, kind: str) -> None:
 def notification_resend(*, log: NotificationLog, actor: str) -> NotificationLog:
     """Send an email again on purpose (from admin), as a new row: the next `resend` copy."""
     original = (
-        NotificationLog.objects.select_for_update()
+        NotificationLog.objects.select_for_update(of=("self",))
         .select_related("booking__photographer")
         .get(pk=log.pk)
     )

@@ -60,6 +60,7 @@ def payment_deposit_succeeded(
     payment_intent_id: str | None = None,
 ) -> Payment:
     """Record a paid deposit and confirm its booking (SlotUnavailable if the time was taken)."""
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)  # the booking before its rows
     payment = Payment.objects.create(
         booking=booking,
         provider=provider,

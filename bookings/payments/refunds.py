@@ -212,8 +212,10 @@ def deposit_refund(*, booking: Booking) -> None:
     `requested` Refund row, sent to the Refund API after commit.
     """
     actor = None
-    for payment in booking.payments.select_for_update().filter(
-        kind=Payment.Kind.DEPOSIT, paid_at__isnull=False
+    for payment in (
+        booking.payments.select_for_update()
+        .filter(kind=Payment.Kind.DEPOSIT, paid_at__isnull=False)
+        .order_by("pk")
     ):
         if payment.provider == Payment.Provider.DEMO and payment.status == Status.SUCCEEDED:
             payment.status = Status.REFUNDED

@@ -1,6 +1,7 @@
 """The booking services: each transition, each refusal, and the guarantees behind them."""
 
 import threading
+import time as time_module
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -335,13 +336,33 @@ def test_publishing_a_policy_creates_the_next_version():
     assert (first.version, second.version) == (1, 2)
 
 
+def query_blocked_on_a_lock(backend_pid: int, timeout: float = 10) -> str:
+    """The statement another connection is running once it waits for a lock."""
+    deadline = time_module.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time_module.monotonic() < deadline:
+            cursor.execute(
+                "SELECT wait_event_type, query FROM pg_stat_activity WHERE pid = %s",
+                [backend_pid],
+            )
+            row = cursor.fetchone()
+            if row is not None and row[0] == "Lock":
+                return row[1]
+            time_module.sleep(0.02)
+    raise AssertionError(f"connection {backend_pid} did not wait for a lock in {timeout} s")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_connections_racing_for_one_slot_one_wins_one_is_refused():
     StudioFactory(time_zone="Europe/London")
     photographer = PhotographerFactory(hours=[(w, time(9), time(17)) for w in range(7)])
     session_type = SessionTypeFactory(photographers=[photographer])
     policy = CancellationPolicyFactory()
-    first_holds_lock, release_first = threading.Event(), threading.Event()
+    first_holds_lock, release_first, second_started = (
+        threading.Event(),
+        threading.Event(),
+        threading.Event(),
+    )
     results: dict[str, object] = {}
 
     def first():
@@ -356,6 +377,10 @@ def test_two_connections_racing_for_one_slot_one_wins_one_is_refused():
     def second():
         first_holds_lock.wait(10)
         try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                results["second_pid"] = cursor.fetchone()[0]
+            second_started.set()
             results["second"] = hold(session_type, policy, at(10, 30), photographer)
         except SlotUnavailable as error:
             results["second"] = error
@@ -365,12 +390,17 @@ def test_two_connections_racing_for_one_slot_one_wins_one_is_refused():
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for thread in threads:
         thread.start()
-    first_holds_lock.wait(10)
-    threading.Event().wait(0.5)  # the second request is now blocked on the photographer lock
+    second_started.wait(10)
+    # The second request waits on the photographer's row, before it reads the calendar; not
+    # later, on the overlapping insert, as it would if nothing serialised the two.
+    blocked_on = query_blocked_on_a_lock(results["second_pid"])
     release_first.set()
     for thread in threads:
         thread.join(20)
 
+    assert blocked_on.startswith("SELECT")
+    assert 'FROM "bookings_photographer"' in blocked_on
+    assert blocked_on.endswith("FOR UPDATE")
     assert isinstance(results["first"], Booking)
     assert isinstance(results["second"], SlotUnavailable)
     assert Booking.objects.count() == 1
