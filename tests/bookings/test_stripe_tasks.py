@@ -189,5 +189,5 @@ def test_beat_runs_each_stripe_task():
     }
 
     assert scheduled["bookings.tasks.stripe_checkouts_close_lapsed"] == timedelta(minutes=1)
-    assert scheduled["bookings.tasks.stripe_refunds_sweep"] == timedelta(minutes=5)
+    assert scheduled["bookings.tasks.stripe_refunds_sweep"] == timedelta(minutes=1)
     assert scheduled["bookings.tasks.stripe_reconcile_events"] == timedelta(minutes=15)
