@@ -190,6 +190,8 @@ def main() -> None:
             "-m",
             "gunicorn",
             "studio.wsgi:application",
+            "--config",
+            "python:studio.gunicorn_conf",  # production's, as in the Dockerfile
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

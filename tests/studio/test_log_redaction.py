@@ -90,7 +90,7 @@ def test_django_request_errors_and_error_emails_hide_the_token(secrets_in_addres
 
     monkeypatch.setattr("bookings.views.manage.manage_context", broken)
     try:
-        with override_settings(ADMINS=[("Owner", "owner@studio.example")]):
+        with override_settings(ADMINS=["owner@studio.example"]):
             response = Client(raise_request_exception=False).get(
                 found["manage"], HTTP_REFERER="https://headshots.example.com" + found["manage"]
             )
